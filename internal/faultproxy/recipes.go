@@ -1,0 +1,126 @@
+package faultproxy
+
+import (
+	"net/http"
+	"time"
+)
+
+// Names of the recipe scenarios, for [Proxy.Fired].
+const (
+	NameDropUpload        = "drop-upload"
+	NameDropDownload      = "drop-download"
+	NameServerError       = "server-error"
+	NameRateLimit         = "rate-limit"
+	NamePatchCreated      = "patch-created"
+	NameBodyLimit         = "body-limit"
+	NameChunkLimit        = "chunk-limit"
+	NameManifestInvalid   = "manifest-invalid"
+	NameIndexRejected     = "index-rejected"
+	NameMissingRepository = "missing-repository"
+	NameCorruptBlob       = "corrupt-blob"
+	NameOversizedManifest = "oversized-manifest"
+	NameSlow              = "slow"
+	NameTagMoved          = "tag-moved"
+)
+
+// DropUpload cuts the first count blob PATCHes after `after` body bytes
+// (the registry keeps those bytes in the upload session).
+func DropUpload(after int64, count int) Scenario {
+	return Scenario{Name: NameDropUpload, Match: UploadPatch, Count: count, Action: DropRequestAfter(after)}
+}
+
+// DropDownload cuts the first count blob GET responses after `after` bytes.
+func DropDownload(after int64, count int) Scenario {
+	return Scenario{Name: NameDropDownload, Match: BlobGet, Count: count, Action: DropResponseAfter(after)}
+}
+
+// ServerError answers the first count requests m matches (nil: any) with
+// status (500, 502, 503...) and an OCI error body.
+func ServerError(status, count int, m Matcher) Scenario {
+	return Scenario{Name: NameServerError, Match: m, Count: count,
+		Action: Error(status, "UNKNOWN", http.StatusText(status))}
+}
+
+// RateLimit answers the first count requests m matches (nil: any) with
+// 429 Too Many Requests and Retry-After: 1.
+func RateLimit(count int, m Matcher) Scenario {
+	body := `{"errors":[{"code":"TOOMANYREQUESTS","message":"rate limit exceeded","detail":null}]}` + "\n"
+	return Scenario{Name: NameRateLimit, Match: m, Count: count, Action: Respond(http.StatusTooManyRequests,
+		http.Header{"Retry-After": {"1"}, "Content-Type": {"application/json"}}, body)}
+}
+
+// PatchCreated makes every successful blob PATCH answer 201 instead of 202,
+// as ECR does.
+func PatchCreated() Scenario {
+	return Scenario{Name: NamePatchCreated, Match: UploadPatch,
+		Action: RewriteStatus(http.StatusAccepted, http.StatusCreated)}
+}
+
+// BodyLimit answers 413 to every request with a body over n bytes,
+// like ACR's monolithic-PUT limit or Cloudflare's 100 MB cap.
+func BodyLimit(n int64) Scenario {
+	return Scenario{Name: NameBodyLimit, Match: hasBody, Action: LimitBody(n)}
+}
+
+func hasBody(r *http.Request) bool {
+	return r.Method == http.MethodPatch || r.Method == http.MethodPut || r.Method == http.MethodPost
+}
+
+// ChunkLimit answers 416 to every chunked PATCH (with Content-Range) over n
+// bytes, as GHCR does over 4 MiB.
+func ChunkLimit(n int64) Scenario {
+	return Scenario{Name: NameChunkLimit, Match: ChunkOver(n),
+		Action: Error(http.StatusRequestedRangeNotSatisfiable, "RANGE_INVALID", "chunk too large")}
+}
+
+// ManifestInvalid answers every manifest PUT with 400 MANIFEST_INVALID, as a
+// registry that refuses the media type does.
+func ManifestInvalid() Scenario {
+	return Scenario{Name: NameManifestInvalid, Match: ManifestPut,
+		Action: Error(http.StatusBadRequest, "MANIFEST_INVALID", "manifest invalid")}
+}
+
+// IndexRejected answers every image index PUT with status (400 or 415), as
+// registries without index support do.
+func IndexRejected(status int) Scenario {
+	code := "MANIFEST_INVALID"
+	if status == http.StatusUnsupportedMediaType {
+		code = "UNSUPPORTED"
+	}
+	return Scenario{Name: NameIndexRejected, Match: IndexPut,
+		Action: Error(status, code, "image index not supported")}
+}
+
+// MissingRepository answers upload starts (POST /v2/repo/blobs/uploads/) to
+// repo with 404 NAME_UNKNOWN, as ECR does for a repository not created yet.
+func MissingRepository(repo string) Scenario {
+	return Scenario{Name: NameMissingRepository, Match: All(UploadStart, Repo(repo)),
+		Action: Error(http.StatusNotFound, "NAME_UNKNOWN",
+			"The repository with name '"+repo+"' does not exist in the registry")}
+}
+
+// CorruptBlob flips one byte (at offset 0) of the first count blob GET
+// bodies; count 0 corrupts every one.
+func CorruptBlob(count int) Scenario {
+	return Scenario{Name: NameCorruptBlob, Match: BlobGet, Count: count, Action: CorruptBody(0)}
+}
+
+// OversizedManifest answers every manifest GET with a valid-looking
+// manifest of size bytes and a Content-Length.
+func OversizedManifest(size int64) Scenario {
+	return Scenario{Name: NameOversizedManifest, Match: ManifestGet, Action: ServeOversizedManifest(size, true)}
+}
+
+// Slow delays every request m matches (nil: any) by d.
+func Slow(d time.Duration, m Matcher) Scenario {
+	return Scenario{Name: NameSlow, Match: m, Action: Delay(d)}
+}
+
+// TagMoved calls move after the registry answered the first GET of
+// repo:tag, before the client sees the end of that response; move is
+// expected to push another manifest to the tag, so every later GET by tag
+// returns a different manifest.
+func TagMoved(repo, tag string, move func()) Scenario {
+	return Scenario{Name: NameTagMoved, Match: All(ManifestGet, Repo(repo), Ref(tag)), Count: 1,
+		Action: AfterResponse(func(*http.Request) { move() })}
+}

@@ -1,0 +1,152 @@
+package layout
+
+import (
+	"archive/tar"
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+)
+
+// Open streams the bytes of f, which must be one of p.Files (only its Path
+// is used). The reader verifies as it goes: at EOF it checks the size and
+// sha256 and returns a *ChecksumError instead of io.EOF on a mismatch, so
+// read to EOF. Open needs a Seekable package; it may be called
+// concurrently, and the readers are independent.
+func (p *Package) Open(f File) (io.ReadCloser, error) {
+	if !p.Seekable() {
+		return nil, fmt.Errorf("%s: opening %s: a %s package can only be streamed with Walk", p.Source, f.Path, p.Form)
+	}
+	i, ok := p.index[f.Path]
+	if !ok {
+		return nil, fmt.Errorf("%s: opening %s: %w", p.Source, f.Path, fs.ErrNotExist)
+	}
+	return p.openEntry(p.entries[i])
+}
+
+func (p *Package) openEntry(e entry) (io.ReadCloser, error) {
+	switch {
+	case p.root != nil:
+		return p.openDirFile(e.file)
+	case p.split != nil:
+		r := p.split.reader(e.off, e.file.Size)
+		return newVerifier(r, r, e.file), nil
+	case p.file != nil:
+		return newVerifier(io.NewSectionReader(p.file, e.off, e.file.Size), nil, e.file), nil
+	}
+	return nil, fmt.Errorf("%s: opening %s: package is closed", p.Source, e.file.Path)
+}
+
+func (p *Package) openDirFile(f File) (io.ReadCloser, error) {
+	fh, err := p.root.Open(f.Path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.Source, err)
+	}
+	info, err := fh.Stat()
+	if err == nil && (!info.Mode().IsRegular() || info.Size() != f.Size) {
+		err = fmt.Errorf("%s changed since the package was opened (was %d bytes, now %d)", f.Path, f.Size, info.Size())
+	}
+	if err != nil {
+		fh.Close()
+		return nil, fmt.Errorf("%s: %w", p.Source, err)
+	}
+	return newVerifier(fh, fh, f), nil
+}
+
+// Walk calls fn for every file in archive order (walk order for a
+// directory), with a reader that verifies like Open's. r is valid only
+// during fn; fn need not read it all (what is not read is not verified).
+// Walk works for every form: a compressed archive is decompressed again,
+// once, and each file is hashed once as fn reads it. Walk stops at the first
+// error and returns it; fn's own errors come back unwrapped.
+func (p *Package) Walk(ctx context.Context, fn func(f File, r io.Reader) error) error {
+	if p.Seekable() {
+		return p.walkSeekable(ctx, fn)
+	}
+	return p.walkStream(ctx, fn)
+}
+
+func (p *Package) walkSeekable(ctx context.Context, fn func(File, io.Reader) error) error {
+	for _, e := range p.entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rc, err := p.openEntry(e)
+		if err != nil {
+			return err
+		}
+		err = fn(e.file, ctxReader{ctx, rc})
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walkStream decompresses the archive and checks that it still holds the
+// entries Open found, in the same order.
+func (p *Package) walkStream(ctx context.Context, fn func(File, io.Reader) error) error {
+	raw, err := p.rawArchive()
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	dec, err := newDecoder(bufio.NewReaderSize(raw, bufSize))
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.Source, err)
+	}
+	defer dec.Close()
+	tr := tar.NewReader(ctxReader{ctx, dec})
+	for i := 0; ; {
+		f, err := p.nextStreamed(tr, i)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(f, newVerifier(tr, nil, f)); err != nil {
+			return err
+		}
+		i++
+	}
+}
+
+// nextStreamed advances to the next regular file, which must be the i-th
+// entry found by Open; io.EOF once all have been seen.
+func (p *Package) nextStreamed(tr *tar.Reader, i int) (File, error) {
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) && i == len(p.entries) {
+			return File{}, io.EOF
+		}
+		if errors.Is(err, io.EOF) {
+			return File{}, formatErr(p.Source, "", "the archive changed since the package was opened (%s is gone)", quoteName(p.entries[i].file.Path))
+		}
+		if err != nil {
+			return File{}, readFailure(p.Source, "reading the archive", err)
+		}
+		if hdr.Typeflag == tar.TypeDir || hdr.Typeflag == tar.TypeXGlobalHeader {
+			continue
+		}
+		name, _ := entryPath(hdr.Name)
+		if i >= len(p.entries) || name != p.entries[i].file.Path || hdr.Size != p.entries[i].file.Size {
+			return File{}, formatErr(p.Source, "", "the archive changed since the package was opened (at %s)", quoteName(hdr.Name))
+		}
+		return p.entries[i].file, nil
+	}
+}
+
+// rawArchive returns the archive's bytes from the start.
+func (p *Package) rawArchive() (io.ReadCloser, error) {
+	switch {
+	case p.split != nil:
+		return p.split.reader(0, p.size), nil
+	case p.file != nil:
+		return io.NopCloser(io.NewSectionReader(p.file, 0, p.size)), nil
+	}
+	return nil, fmt.Errorf("%s: package is closed", p.Source)
+}

@@ -1,0 +1,45 @@
+package layout
+
+import (
+	"bytes"
+	"io"
+	"runtime"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// zstdMagic starts every zstd frame; Open sniffs it rather than trusting
+// the file name.
+var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+
+func isZstd(head []byte) bool { return bytes.HasPrefix(head, zstdMagic) }
+
+// maxWindow accepts what `zstd --long` writes (128 MiB) and rejects frames
+// that would make the decoder allocate absurd windows. Zarf and Write use
+// 8 MiB.
+const maxWindow = 1 << 27
+
+// decoderConcurrency is the number of blocks decoded ahead of the reader.
+// Measured on 2 cores (scan + walk of a 256 MiB text component): 1 gives
+// 166 MB/s (the synchronous path), 2 gives 386 MB/s, 4 gives 404 MB/s.
+// Beyond 4 only memory grows (about 2 MiB per block in flight).
+func decoderConcurrency() int {
+	return max(2, min(4, runtime.GOMAXPROCS(0)))
+}
+
+func newDecoder(r io.Reader) (*zstd.Decoder, error) {
+	return zstd.NewReader(r,
+		zstd.WithDecoderConcurrency(decoderConcurrency()),
+		zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxWindow(maxWindow),
+	)
+}
+
+// newEncoder compresses with every core at the default level, which is what
+// Zarf's archiver uses, so that pulled packages are the size Zarf makes.
+func newEncoder(w io.Writer) (*zstd.Encoder, error) {
+	return zstd.NewWriter(w,
+		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
+		zstd.WithEncoderLevel(zstd.SpeedDefault),
+	)
+}

@@ -1,0 +1,128 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/docker/cli/cli"
+	"github.com/docker/cli/cli/command"
+	"github.com/docker/go-units"
+	"github.com/spf13/cobra"
+
+	"github.com/docker-zarf/docker-zarf/manifest"
+)
+
+type inspectOptions struct {
+	remote remoteOptions
+	output outputOptions
+	arch   string
+	layers bool
+	sbom   string
+}
+
+func newInspectCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
+	var opts inspectOptions
+	cmd := &cobra.Command{
+		Use:   "inspect oci://REGISTRY/NAMESPACE/NAME[:TAG|@DIGEST] | PACKAGE",
+		Short: "Show a Zarf package's definition, layers or SBOMs",
+		Long: `Show the zarf.yaml of a package in a registry or on disk.
+
+For a package in a registry only the index, the manifest and the zarf.yaml
+layer are fetched: a few kilobytes, whatever the package's size.`,
+		Example: `  docker zarf inspect oci://registry.example.com/team/demo:1.0.0
+  docker zarf inspect oci://registry.example.com/team/demo:1.0.0 -o json
+  docker zarf inspect oci://registry.example.com/team/demo:1.0.0 --layers
+  docker zarf inspect oci://registry.example.com/team/demo:1.0.0 --sbom ./sboms
+  docker zarf inspect zarf-package-demo-amd64-1.0.0.tar.zst`,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runInspect(cmd.Context(), dockerCli, info, opts, args[0])
+		},
+		ValidArgsFunction: completePackageFiles,
+	}
+	fs := cmd.Flags()
+	opts.remote.addFlags(fs)
+	opts.output.addFlags(fs, "yaml", "json")
+	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to inspect (default: this machine's)")
+	fs.BoolVar(&opts.layers, "layers", false, "List each layer's title, size, digest and media type")
+	fs.StringVar(&opts.sbom, "sbom", "", "Fetch sboms.tar and extract it into this directory")
+	registerFlagCompletions(cmd)
+	return cmd
+}
+
+// inspected is what inspect found, whichever the source.
+type inspected struct {
+	raw    []byte           // zarf.yaml as stored
+	json   []byte           // the definition as JSON
+	layers []manifest.Layer // with media types from the manifest or, on disk, the layer type
+}
+
+func runInspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts inspectOptions, src string) error {
+	if err := opts.output.validate("yaml", "json"); err != nil {
+		return err
+	}
+	var (
+		res *inspected
+		err error
+	)
+	if strings.HasPrefix(src, ociScheme) {
+		res, err = inspectRemote(ctx, dockerCli, info, opts, src)
+	} else {
+		res, err = inspectLocal(ctx, opts, src)
+	}
+	if err != nil {
+		return err
+	}
+	out := dockerCli.Out()
+	switch {
+	case opts.layers:
+		return printLayers(out, opts.output.format, res.layers)
+	case opts.sbom != "":
+		if !opts.output.quiet {
+			fmt.Fprintf(dockerCli.Err(), "Extracted SBOMs into %s\n", opts.sbom)
+		}
+		return nil
+	case opts.output.format == "json":
+		return writeIndentedJSON(out, res.json)
+	}
+	_, err = out.Write(res.raw)
+	return err
+}
+
+func printLayers(w io.Writer, format string, layers []manifest.Layer) error {
+	if format == "json" {
+		type row struct {
+			Title     string `json:"title"`
+			Size      int64  `json:"size"`
+			Digest    string `json:"digest"`
+			MediaType string `json:"mediaType"`
+		}
+		rows := make([]row, 0, len(layers))
+		for _, l := range layers {
+			rows = append(rows, row{l.Title, l.Size, l.Digest, manifest.MediaTypeLayer})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TITLE\tSIZE\tDIGEST\tMEDIA TYPE")
+	for _, l := range layers {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Title, units.BytesSize(float64(l.Size)), l.Digest, manifest.MediaTypeLayer)
+	}
+	return tw.Flush()
+}
+
+func writeIndentedJSON(w io.Writer, doc []byte) error {
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

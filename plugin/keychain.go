@@ -1,0 +1,78 @@
+package plugin
+
+import (
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/docker/cli/cli/config/configfile"
+	"github.com/google/go-containerregistry/pkg/authn"
+)
+
+// dockerHubKey is where docker login stores Docker Hub credentials.
+const dockerHubKey = "https://index.docker.io/v1/"
+
+// keychain resolves credentials exactly as docker does, through the loaded
+// config file's GetAuthConfig (auths, credsStore, credHelpers, identity and
+// registry tokens, DOCKER_AUTH_CONFIG). go-containerregistry's
+// authn.DefaultKeychain is not used: it ignores --config in its existence
+// check and tries host/repo keys that docker never writes.
+type keychain struct {
+	config func() *configfile.ConfigFile
+	warn   io.Writer
+
+	mu     sync.Mutex
+	warned map[string]bool
+}
+
+func newKeychain(config func() *configfile.ConfigFile, warn io.Writer) *keychain {
+	return &keychain{config: config, warn: warn, warned: map[string]bool{}}
+}
+
+// Resolve implements authn.Keychain. A helper that is missing or fails is a
+// warning, not an error: the request goes on anonymously, as docker pull does
+// for a public image.
+func (k *keychain) Resolve(target authn.Resource) (authn.Authenticator, error) {
+	host := authKey(target.RegistryStr())
+	cfg := k.config()
+	if cfg == nil {
+		return authn.Anonymous, nil
+	}
+	ac, err := cfg.GetAuthConfig(host)
+	if err != nil {
+		k.warnOnce(host, err)
+		return authn.Anonymous, nil
+	}
+	a := authn.AuthConfig{
+		Username:      ac.Username,
+		Password:      ac.Password,
+		Auth:          ac.Auth,
+		IdentityToken: ac.IdentityToken,
+		RegistryToken: ac.RegistryToken,
+	}
+	if a == (authn.AuthConfig{}) {
+		return authn.Anonymous, nil
+	}
+	return authn.FromConfig(a), nil
+}
+
+func (k *keychain) warnOnce(host string, err error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.warned[host] {
+		return
+	}
+	k.warned[host] = true
+	fmt.Fprintf(k.warn, "WARNING: could not read credentials for %s: %v; continuing anonymously\n", host, err)
+}
+
+// authKey maps a registry host to the key docker login stores it under.
+// docker.io is served by registry-1.docker.io, and all three names share
+// Docker Hub's legacy key.
+func authKey(host string) string {
+	switch host {
+	case "docker.io", "index.docker.io", "registry-1.docker.io":
+		return dockerHubKey
+	}
+	return host
+}

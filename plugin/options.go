@@ -1,0 +1,116 @@
+package plugin
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/docker/cli/cli/debug"
+	"github.com/docker/go-units"
+	"github.com/spf13/pflag"
+
+	"github.com/docker-zarf/docker-zarf/progress"
+	"github.com/docker-zarf/docker-zarf/registry"
+)
+
+// remoteOptions are the flags every command that talks to a registry shares.
+type remoteOptions struct {
+	plainHTTP   bool
+	insecure    bool
+	retries     int
+	concurrency int
+	chunkSize   string
+}
+
+func (o *remoteOptions) addFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.plainHTTP, "plain-http", false, "Use plain HTTP, not HTTPS, for the registry")
+	fs.BoolVar(&o.insecure, "insecure-skip-tls-verify", false, "Skip TLS certificate verification for the registry")
+	fs.IntVar(&o.retries, "retries", 5, "How many times to try a request that failed for a transient reason")
+	fs.IntVar(&o.concurrency, "concurrency", 6, "How many blobs to transfer at a time")
+}
+
+// addChunkFlag is only for commands that upload.
+func (o *remoteOptions) addChunkFlag(fs *pflag.FlagSet) {
+	fs.StringVar(&o.chunkSize, "chunk-size", "", "Upload blobs in chunks of this size (e.g. 64MiB) for registries or proxies that limit request bodies")
+}
+
+func (o *remoteOptions) validate() error {
+	if o.concurrency < 1 {
+		return fmt.Errorf("--concurrency must be at least 1, got %d", o.concurrency)
+	}
+	if o.retries < 0 {
+		return fmt.Errorf("--retries must not be negative, got %d", o.retries)
+	}
+	if _, err := o.chunkBytes(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (o *remoteOptions) chunkBytes() (int64, error) {
+	if o.chunkSize == "" {
+		return 0, nil
+	}
+	n, err := units.RAMInBytes(o.chunkSize)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("--chunk-size %q is not a size such as 64MiB", o.chunkSize)
+	}
+	return n, nil
+}
+
+// client builds the registry client from the flags and docker's config.
+func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo) (*registry.Client, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	chunk, _ := o.chunkBytes()
+	opts := registry.Options{
+		Keychain:              newKeychain(dockerCli.ConfigFile, dockerCli.Err()),
+		PlainHTTP:             o.plainHTTP,
+		InsecureSkipTLSVerify: o.insecure,
+		Retries:               o.retries,
+		ChunkSize:             chunk,
+		UserAgent:             userAgent(info),
+	}
+	if o.retries == 0 {
+		// Options treats 0 as "default"; the user asked for no retries.
+		opts.Retries = 1
+	}
+	if debug.IsEnabled() {
+		opts.Debug = dockerCli.Err()
+	}
+	return registry.New(opts), nil
+}
+
+func userAgent(info BuildInfo) string {
+	v := info.Version
+	if v == "" {
+		v = "dev"
+	}
+	return "docker-zarf/" + v
+}
+
+// outputOptions are -o and --quiet.
+type outputOptions struct {
+	format string
+	quiet  bool
+}
+
+func (o *outputOptions) addFlags(fs *pflag.FlagSet, formats ...string) {
+	fs.StringVarP(&o.format, "output", "o", formats[0], "Output format: "+strings.Join(formats, ", "))
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "Print nothing but errors")
+}
+
+// tracker picks the progress face: bars on a terminal, plain lines in logs
+// and CI, nothing with --quiet or when stdout carries JSON.
+func (o *outputOptions) tracker(dockerCli command.Cli, verb string) progress.Tracker {
+	if o.quiet || o.format == "json" {
+		return progress.New(io.Discard, progress.ModeQuiet)
+	}
+	mode := progress.ModePlain
+	if dockerCli.Err().IsTerminal() {
+		mode = progress.ModeBars
+	}
+	return progress.New(dockerCli.Err(), mode, progress.WithVerb(verb))
+}

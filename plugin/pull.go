@@ -1,0 +1,100 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/docker/cli/cli"
+	"github.com/docker/cli/cli/command"
+	"github.com/docker/go-units"
+	"github.com/spf13/cobra"
+
+	"github.com/docker-zarf/docker-zarf/layout"
+)
+
+type pullOptions struct {
+	remote     remoteOptions
+	arch       string
+	outDir     string
+	format     string
+	components []string
+	cacheDir   string
+	noCache    bool
+	quiet      bool
+}
+
+func newPullCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
+	var opts pullOptions
+	cmd := &cobra.Command{
+		Use:   "pull oci://REGISTRY/NAMESPACE/NAME[:TAG|@DIGEST]",
+		Short: "Pull a Zarf package from an OCI registry",
+		Long: `Pull a Zarf package from an OCI registry and write it as the Zarf CLI does:
+zarf-package-<name>-<arch>-<version>[-<flavor>].tar.zst (or .tar for an
+uncompressed package), verified against its checksums.
+
+Finished blobs are kept in a content-addressed cache, so an interrupted pull
+resumes where it stopped.`,
+		Example: `  docker zarf pull oci://registry.example.com/team/demo:1.0.0
+  docker zarf pull oci://registry.example.com/team/demo:1.0.0 -a arm64 -o ./pkgs
+  docker zarf pull oci://registry.example.com/team/demo:1.0.0 --components app -o ./pkgs
+  docker zarf pull oci://localhost:5000/team/demo@sha256:… --format dir --plain-http`,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPull(cmd.Context(), dockerCli, info, opts, args[0])
+		},
+		ValidArgsFunction: noCompletion,
+	}
+	fs := cmd.Flags()
+	opts.remote.addFlags(fs)
+	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to pull (default: this machine's)")
+	fs.StringVarP(&opts.outDir, "output", "o", ".", "Directory to write the package into")
+	fs.StringVar(&opts.format, "format", "tar.zst", "Output form: tar.zst, tar (uncompressed archive) or dir (unpacked package); tar.zst follows the package's metadata.uncompressed")
+	fs.StringSliceVar(&opts.components, "components", nil, "Pull only these components (comma-separated); required components are always included")
+	fs.StringVar(&opts.cacheDir, "cache", "", "Blob cache directory (default: $XDG_CACHE_HOME/docker-zarf or the platform equivalent)")
+	fs.BoolVar(&opts.noCache, "no-cache", false, "Do not use the blob cache")
+	fs.BoolVarP(&opts.quiet, "quiet", "q", false, "Print nothing but errors")
+	registerFlagCompletions(cmd)
+	return cmd
+}
+
+func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts pullOptions, refStr string) error {
+	ref, err := parseReference(refStr)
+	if err != nil {
+		return err
+	}
+	format, err := pullFormat(opts.format)
+	if err != nil {
+		return err
+	}
+	client, err := opts.remote.client(dockerCli, info)
+	if err != nil {
+		return err
+	}
+	out := outputOptions{format: "text", quiet: opts.quiet}
+	tr := out.tracker(dockerCli, "pulled")
+	res, err := pullPackage(ctx, client, ref, pullRequest{
+		arch: opts.arch, outDir: opts.outDir, format: format, components: opts.components,
+		cacheDir: opts.cacheDir, noCache: opts.noCache, concurrency: opts.remote.concurrency, tracker: tr,
+	})
+	tr.Wait()
+	if err != nil {
+		return err
+	}
+	if opts.quiet {
+		return nil
+	}
+	if len(opts.components) > 0 {
+		fmt.Fprintf(dockerCli.Err(), "Fetched %s of the package's %s (%d of %d layers)\n",
+			units.BytesSize(float64(res.fetchedBytes)), units.BytesSize(float64(res.packageBytes)), res.fetchedLayers, res.packageLayers)
+	}
+	_, err = fmt.Fprintln(dockerCli.Out(), res.path)
+	return err
+}
+
+func pullFormat(s string) (layout.Format, error) {
+	switch f := layout.Format(s); f {
+	case layout.FormatTarZst, layout.FormatTar, layout.FormatDir:
+		return f, nil
+	}
+	return "", usageErrorf("--format %q is not one of tar.zst, tar, dir", s)
+}

@@ -1,0 +1,123 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"runtime"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/docker-zarf/docker-zarf/definition"
+	"github.com/docker-zarf/docker-zarf/manifest"
+	"github.com/docker-zarf/docker-zarf/registry"
+)
+
+// maxSmallBlob caps the blobs read into memory (zarf.yaml, checksums.txt,
+// images/index.json, image manifests). A layer that claims more is refused
+// before a byte is read.
+const maxSmallBlob = 16 << 20
+
+// remotePackage is a package manifest resolved to a digest. Every request
+// after the resolve goes by digest, so a tag that moves meanwhile cannot mix
+// two packages.
+type remotePackage struct {
+	repo     name.Repository
+	desc     v1.Descriptor // the manifest, pinned by digest
+	raw      []byte
+	manifest *v1.Manifest
+	layers   []manifest.Layer
+}
+
+// resolvePackage reads ref and, when it names an index, picks the os: multi
+// entry for arch ("" means this machine's).
+func resolvePackage(ctx context.Context, c *registry.Client, ref name.Reference, arch string) (*remotePackage, error) {
+	if arch == "" {
+		arch = runtime.GOARCH
+	}
+	repo := ref.Context()
+	desc, body, err := c.Resolve(ctx, ref)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", ref, err)
+	}
+	if desc.MediaType == types.OCIImageIndex || desc.MediaType == types.DockerManifestList {
+		md, err := manifest.SelectPlatform(body, arch)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ref, err)
+		}
+		if body, err = c.Manifest(ctx, repo, md); err != nil {
+			return nil, fmt.Errorf("reading the %s manifest of %s: %w", arch, ref, err)
+		}
+		desc = md
+	}
+	m, err := manifest.ParseManifest(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ref, err)
+	}
+	return &remotePackage{repo: repo, desc: desc, raw: body, manifest: m, layers: manifest.LayersOf(m)}, nil
+}
+
+// layer finds a layer by title.
+func (rp *remotePackage) layer(title string) (manifest.Layer, bool) {
+	for _, l := range rp.layers {
+		if l.Title == title {
+			return l, true
+		}
+	}
+	return manifest.Layer{}, false
+}
+
+// readBlob fetches a small blob whole and checks its digest.
+func (rp *remotePackage) readBlob(ctx context.Context, c *registry.Client, d v1.Descriptor) ([]byte, error) {
+	if d.Size > maxSmallBlob {
+		return nil, fmt.Errorf("blob %s is %d bytes, over the %d byte limit for metadata", d.Digest, d.Size, maxSmallBlob)
+	}
+	rc, _, err := c.OpenBlob(ctx, rp.repo, d, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, io.LimitReader(rc, d.Size+1)); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) != d.Size || sha256Hash(buf.Bytes()) != d.Digest {
+		return nil, fmt.Errorf("blob %s: %w", d.Digest, registry.ErrDigestMismatch)
+	}
+	return buf.Bytes(), nil
+}
+
+// readLayer fetches a small layer by title.
+func (rp *remotePackage) readLayer(ctx context.Context, c *registry.Client, title string) ([]byte, error) {
+	l, ok := rp.layer(title)
+	if !ok {
+		return nil, fmt.Errorf("the package has no %s layer: %w", title, fs.ErrNotExist)
+	}
+	b, err := rp.readBlob(ctx, c, layerDescriptor(l))
+	if err != nil {
+		return nil, fmt.Errorf("reading layer %s: %w", title, err)
+	}
+	return b, nil
+}
+
+// definition fetches and parses zarf.yaml, returning its raw bytes too.
+func (rp *remotePackage) definition(ctx context.Context, c *registry.Client) (*definition.Package, []byte, error) {
+	raw, err := rp.readLayer(ctx, c, "zarf.yaml")
+	if err != nil {
+		return nil, nil, err
+	}
+	def, err := definition.Parse(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("zarf.yaml: %w", err)
+	}
+	return def, raw, nil
+}
+
+func layerDescriptor(l manifest.Layer) v1.Descriptor {
+	h, _ := v1.NewHash(l.Digest)
+	return v1.Descriptor{MediaType: manifest.MediaTypeLayer, Size: l.Size, Digest: h}
+}

@@ -1,0 +1,74 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/docker-zarf/docker-zarf/manifest"
+	"github.com/docker-zarf/docker-zarf/progress"
+	"github.com/docker-zarf/docker-zarf/registry"
+)
+
+// blobStore is the content-addressed cache that makes pulls resumable:
+// blobs/sha256/<hex> holds finished, verified blobs and <hex>.partial the
+// bytes of one still coming.
+type blobStore struct {
+	dir string
+}
+
+// openStore opens the user's cache, or with --no-cache a scratch directory
+// beside the output that is removed when the pull ends.
+func openStore(req pullRequest) (*blobStore, func(), error) {
+	if req.noCache {
+		dir, err := os.MkdirTemp(req.outDir, ".docker-zarf-blobs-")
+		if err != nil {
+			return nil, nil, fmt.Errorf("creating a scratch directory: %w", err)
+		}
+		return &blobStore{dir: dir}, func() { os.RemoveAll(dir) }, nil
+	}
+	dir := req.cacheDir
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return nil, nil, fmt.Errorf("finding the cache directory (use --cache DIR or --no-cache): %w", err)
+		}
+		dir = filepath.Join(base, "docker-zarf")
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "blobs", "sha256"), 0o755); err != nil {
+		return nil, nil, fmt.Errorf("creating the cache %s: %w", dir, err)
+	}
+	return &blobStore{dir: dir}, func() {}, nil
+}
+
+func (s *blobStore) path(digest string) string {
+	return filepath.Join(s.dir, "blobs", "sha256", strings.TrimPrefix(digest, "sha256:"))
+}
+
+// fetch makes the blob present in the store and returns how many bytes it
+// took from the network. A blob already in the store is trusted by name:
+// it was verified when it was written, and only complete blobs get there.
+func (s *blobStore) fetch(ctx context.Context, c *registry.Client, repo name.Repository, l manifest.Layer, tr progress.Tracker) (int64, error) {
+	p := s.path(l.Digest)
+	bar := tr.Track(l.Title, l.Size)
+	if fi, err := os.Stat(p); err == nil && fi.Size() == l.Size {
+		bar.Skip("cached")
+		return 0, nil
+	}
+	var have int64
+	if fi, err := os.Stat(p + ".partial"); err == nil {
+		have = fi.Size()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return 0, err
+	}
+	if err := c.Fetch(ctx, repo, layerDescriptor(l), p, bar); err != nil {
+		return 0, err
+	}
+	return l.Size - have, nil
+}

@@ -1,0 +1,226 @@
+package progress
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestPlainLines(t *testing.T) {
+	cases := []struct {
+		name string
+		opts []Option
+		run  func(tr Tracker)
+		want []string
+	}{{
+		name: "custom verb, known size",
+		opts: []Option{WithVerb("pushed")},
+		run: func(tr Tracker) {
+			b := tr.Track("components/app.tar", 12_900_000)
+			b.Add(1000)
+			b.Done()
+		},
+		want: []string{"pushed components/app.tar (12.3 MiB)"},
+	}, {
+		name: "default verb, unknown size counts bytes",
+		run: func(tr Tracker) {
+			b := tr.Track("zarf.yaml", 0)
+			b.Add(100)
+			b.Add(24)
+			b.Done()
+		},
+		want: []string{"done zarf.yaml (124 B)"},
+	}, {
+		name: "retry rewinds",
+		run: func(tr Tracker) {
+			b := tr.Track("blob", -1)
+			b.Add(500)
+			b.SetCurrent(0)
+			b.Add(10)
+			b.Done()
+		},
+		want: []string{"done blob (10 B)"},
+	}, {
+		name: "skip and fail",
+		opts: []Option{WithVerb("pulled")},
+		run: func(tr Tracker) {
+			tr.Track("images/index.json", 409).Skip("exists")
+			tr.Track("checksums.txt", 1).Skip("")
+			tr.Track("x", 5).Abort(errors.New("boom"))
+			tr.Track("y", 5).Abort(nil)
+		},
+		want: []string{"skipped images/index.json (exists)", "skipped checksums.txt", "failed x: boom", "failed y"},
+	}, {
+		name: "only the first ending counts",
+		run: func(tr Tracker) {
+			b := tr.Track("a", 2048)
+			b.Done()
+			b.Abort(errors.New("late"))
+			b.Skip("late")
+			b.Done()
+			b.Add(5)
+			c := tr.Track("b", 1)
+			c.Abort(errors.New("first"))
+			c.Done()
+		},
+		want: []string{"done a (2.0 KiB)", "failed b: first"},
+	}, {
+		name: "empty verb keeps the default",
+		opts: []Option{WithVerb(""), nil},
+		run:  func(tr Tracker) { tr.Track("a", 1).Done() },
+		want: []string{"done a (1 B)"},
+	}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			tr := New(&buf, ModePlain, tc.opts...)
+			tc.run(tr)
+			tr.Wait()
+			if got := lines(buf.String()); !slices.Equal(got, tc.want) {
+				t.Errorf("output\n got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func lines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}
+
+// TestNotATerminal: bars on a writer mpb cannot draw on become plain lines.
+func TestNotATerminal(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, w := range []io.Writer{&bytes.Buffer{}, f, fdWriter{f}} {
+		tr := New(w, ModeBars)
+		if _, ok := tr.(*plain); !ok {
+			t.Errorf("New(%T, ModeBars) = %T, want plain lines", w, tr)
+		}
+	}
+	if _, ok := New(nil, ModeBars).(*plain); !ok {
+		t.Error("New(nil, ModeBars) is not plain")
+	}
+	if _, ok := New(&bytes.Buffer{}, Mode(9)).(*plain); !ok {
+		t.Error("an unknown mode is not plain")
+	}
+	New(nil, ModePlain).Track("x", 1).Done() // a nil writer discards
+}
+
+// fdWriter wraps a file the way docker's *streams.Out does.
+type fdWriter struct{ f *os.File }
+
+func (w fdWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
+func (w fdWriter) FD() uintptr                 { return w.f.Fd() }
+
+// TestTerminalThroughWrapper: a wrapper exposing a terminal's descriptor is
+// seen as a terminal. Nothing is drawn on it.
+func TestTerminalThroughWrapper(t *testing.T) {
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	defer ptmx.Close()
+	if _, ok := terminalWriter(ptmx); !ok {
+		t.Skip("/dev/ptmx is not a terminal here")
+	}
+	if _, ok := terminalWriter(fdWriter{ptmx}); !ok {
+		t.Error("a wrapper with the terminal's FD is not a terminal")
+	}
+}
+
+func TestQuiet(t *testing.T) {
+	var buf bytes.Buffer
+	for _, tr := range []Tracker{New(&buf, ModeQuiet, WithVerb("pushed")), Nop()} {
+		b := tr.Track("a", 10)
+		b.Add(10)
+		b.SetCurrent(3)
+		b.Done()
+		tr.Track("b", 1).Skip("exists")
+		tr.Track("c", 1).Abort(errors.New("boom"))
+		tr.Wait()
+	}
+	NopBar().Done()
+	if buf.Len() != 0 {
+		t.Errorf("quiet wrote %q", buf.String())
+	}
+}
+
+func TestPlainConcurrent(t *testing.T) {
+	var buf bytes.Buffer
+	tr := New(&buf, ModePlain, WithVerb("pushed"))
+	const n = 64
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			b := tr.Track(fmt.Sprintf("blob-%02d", i), 4096)
+			r := Reader(strings.NewReader(strings.Repeat("x", 4096)), b)
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				b.Abort(err)
+				return
+			}
+			// Racing endings: exactly one line per bar.
+			var end sync.WaitGroup
+			end.Go(b.Done)
+			end.Go(func() { b.Abort(errors.New("late")) })
+			end.Wait()
+		})
+	}
+	wg.Wait()
+	tr.Wait()
+	got := lines(buf.String())
+	if len(got) != n {
+		t.Fatalf("%d lines, want %d:\n%s", len(got), n, buf.String())
+	}
+	for i := range n {
+		name := fmt.Sprintf("blob-%02d", i)
+		if !slices.ContainsFunc(got, func(l string) bool {
+			return l == "pushed "+name+" (4.0 KiB)" || l == "failed "+name+": late"
+		}) {
+			t.Errorf("no whole line for %s", name)
+		}
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	for n, want := range map[int64]string{
+		0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 12_900_000: "12.3 MiB",
+		10 << 30: "10.0 GiB", 3 << 40: "3.0 TiB", 1 << 62: "4.0 EiB", -2048: "-2.0 KiB",
+	} {
+		if got := FormatSize(n); got != want {
+			t.Errorf("FormatSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestReader(t *testing.T) {
+	var buf bytes.Buffer
+	tr := New(&buf, ModePlain)
+	b := tr.Track("r", 0)
+	if _, err := io.Copy(io.Discard, Reader(strings.NewReader("hello world"), b)); err != nil {
+		t.Fatal(err)
+	}
+	b.Done()
+	if got := buf.String(); got != "done r (11 B)\n" {
+		t.Errorf("output %q", got)
+	}
+}
+
+func TestModeString(t *testing.T) {
+	for m, want := range map[Mode]string{ModeBars: "bars", ModePlain: "plain", ModeQuiet: "quiet", Mode(9): "unknown"} {
+		if m.String() != want {
+			t.Errorf("%d.String() = %q, want %q", int(m), m.String(), want)
+		}
+	}
+}

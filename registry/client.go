@@ -1,0 +1,77 @@
+package registry
+
+import (
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+)
+
+// Options configure a Client. The zero value is a working default: anonymous,
+// HTTPS with the system roots plus Docker's certs.d, 5 tries, one streaming
+// PATCH per blob, no debug output.
+type Options struct {
+	// Keychain resolves credentials per registry. Default (nil): anonymous.
+	Keychain authn.Keychain
+	// PlainHTTP talks http:// to every registry. Default: HTTPS, with the
+	// http fallback go-containerregistry allows for localhost and loopback.
+	PlainHTTP bool
+	// InsecureSkipTLSVerify accepts any server certificate. Default: verify.
+	InsecureSkipTLSVerify bool
+	// CertsDirs are searched for a host[:port] folder holding ca.crt / *.crt
+	// CAs (added to the system roots) and client.cert + client.key pairs for
+	// mutual TLS, as the Docker engine does. Default (nil): /etc/docker/certs.d
+	// and $DOCKER_CONFIG/certs.d (or ~/.docker/certs.d). An empty non-nil
+	// slice searches nothing.
+	CertsDirs []string
+	// Retries is the number of tries for a request or a blob transfer, with
+	// exponential backoff and jitter on 408, 429, 5xx and dropped connections,
+	// honouring Retry-After. Default (0): 5. Negative: 1 (no retry).
+	Retries int
+	// ChunkSize, when > 0, uploads blobs in PATCHes of this many bytes, each
+	// with Content-Length and Content-Range, resuming from the registry's
+	// offset after a failure. Default (0): one streaming PATCH per blob.
+	ChunkSize int64
+	// UserAgent is sent before go-containerregistry's own, e.g.
+	// "docker-zarf/1.2.3". Default: go-containerregistry's alone.
+	UserAgent string
+	// Transport is the base round tripper, used as is (no TLS settings,
+	// certs.d or tuning applied). Default (nil): a tuned clone of
+	// http.DefaultTransport per registry host.
+	Transport http.RoundTripper
+	// Debug receives one line per HTTP request and response, with headers;
+	// credentials and tokens are REDACTED and bodies never printed.
+	// Default (nil): off.
+	Debug io.Writer
+}
+
+// Client talks to OCI registries. It is safe for concurrent use; it caches
+// one base transport per registry host and one authenticated transport per
+// registry and scope set, so parallel transfers share connections and tokens.
+type Client struct {
+	opts         Options
+	backoff      backoff
+	tagsPageSize int // the n of a tag list request; 0 leaves the registry's default
+	debug        *debugLog
+
+	bufs sync.Pool // *[]byte of ioBufferSize, for downloads
+
+	mu    sync.Mutex
+	bases map[string]*baseEntry // registry host -> base transport
+	auths map[string]*authEntry // registry + scopes -> authenticated transport
+}
+
+// New returns a Client with opts.
+func New(opts Options) *Client {
+	c := &Client{
+		opts:    opts,
+		backoff: newBackoff(opts.Retries),
+		bases:   map[string]*baseEntry{},
+		auths:   map[string]*authEntry{},
+	}
+	if opts.Debug != nil {
+		c.debug = &debugLog{w: opts.Debug}
+	}
+	return c
+}

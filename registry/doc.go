@@ -1,0 +1,14 @@
+// Package registry makes every network call of docker-zarf. It speaks the
+// generic OCI Distribution protocol and knows nothing of Zarf: it moves
+// manifests and blobs named by descriptors.
+//
+// Authentication, the /v2/ ping, bearer token refresh and the user agent come
+// from go-containerregistry's transport package. The rest is written here
+// because go-containerregistry's remote package cannot do it: blob uploads
+// in chunks with resume, downloads that resume with Range, per-blob progress,
+// retries that reopen the source, a 4 MiB cap on every manifest read, and
+// structured errors (*Error) that the plugin turns into one-line messages.
+//
+// One Client is safe for concurrent use. Every call takes a context first;
+// cancelling it stops the call at once, including retry waits.
+package registry

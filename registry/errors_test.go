@@ -1,0 +1,51 @@
+package registry
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+)
+
+func TestErrorMessage(t *testing.T) {
+	tests := []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Op: "upload blob", Host: "r.io", Repository: "a/b", StatusCode: 404, Code: "NAME_UNKNOWN", Message: "repository name not known to registry"},
+			"upload blob r.io/a/b: 404 Not Found: NAME_UNKNOWN: repository name not known to registry"},
+		{&Error{Op: "HEAD blob", Host: "r.io", Repository: "a", StatusCode: 401},
+			"HEAD blob r.io/a: 401 Unauthorized"},
+		{&Error{Op: "fetch blob", Host: "r.io", Repository: "a", Err: ErrDigestMismatch},
+			"fetch blob r.io/a: digest mismatch"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+	}
+	wrapped := &Error{Op: "x", Err: ErrManifestTooLarge}
+	if !errors.Is(wrapped, ErrManifestTooLarge) {
+		t.Error("Unwrap broken")
+	}
+}
+
+func TestUploadHelpers(t *testing.T) {
+	for in, want := range map[string]int64{"0-0": 0, "0-99": 100, "bytes=0-9": 10, "": 0, "junk": 0} {
+		if got := heldBytes(in); got != want {
+			t.Errorf("heldBytes(%q) = %d, want %d", in, got, want)
+		}
+	}
+	for in, want := range map[string]int64{"bytes 100-199/200": 100, "bytes 0-0/1": 0} {
+		if got, err := rangeStart(in); err != nil || got != want {
+			t.Errorf("rangeStart(%q) = %d, %v", in, got, err)
+		}
+	}
+	if _, err := rangeStart("100-199"); err == nil {
+		t.Error("rangeStart accepted a value without unit")
+	}
+	req, _ := http.NewRequest(http.MethodGet, "https://r.io/v2/a/tags/list?n=2", nil)
+	resp := &http.Response{Request: req, Header: http.Header{"Link": {`</v2/a/tags/list?last=b&n=2>; rel="next"`}}}
+	if got, err := nextLink(resp); err != nil || got != "https://r.io/v2/a/tags/list?last=b&n=2" {
+		t.Errorf("nextLink = %q, %v", got, err)
+	}
+}

@@ -1,0 +1,202 @@
+package registry
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
+	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+)
+
+// dropUpload cuts the first count blob PATCHes after `after` body bytes:
+// the registry keeps those bytes and the client gets no answer at all.
+// faultproxy.DropUpload is meant to do this, but its abort flushes an
+// implicit "200 OK" before closing, so the client sees a 200 to its PATCH.
+func dropUpload(after int64, count int) faultproxy.Scenario {
+	return faultproxy.Scenario{Name: faultproxy.NameDropUpload, Match: faultproxy.UploadPatch, Count: count,
+		Action: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			cut := r.Clone(r.Context())
+			cut.Body = io.NopCloser(&cutReader{r: r.Body, left: after})
+			next.ServeHTTP(&discardWriter{h: http.Header{}}, cut)
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				panic(http.ErrAbortHandler)
+			}
+			conn.Close()
+		}}
+}
+
+type cutReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *cutReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discardWriter) WriteHeader(int)             {}
+
+// uploadCounts sums an upload's requests from the registry's log.
+type uploadCounts struct {
+	posts, patches, statuses int
+	patchBytes               int64
+}
+
+func countUploads(log []testregistry.RequestLog) uploadCounts {
+	var n uploadCounts
+	for _, r := range log {
+		switch {
+		case r.Method == http.MethodPost:
+			n.posts++
+		case r.Method == http.MethodPatch:
+			n.patches++
+			n.patchBytes += r.BytesIn
+		case r.Method == http.MethodGet && !r.IsBlobGet() && !r.IsManifest():
+			n.statuses++
+		}
+	}
+	return n
+}
+
+// TestPushUnderFaults pushes through a fault-injecting proxy in front of a
+// real registry: drops resume (chunked) or restart (monolithic), transient
+// statuses are retried, permanent ones are not.
+func TestPushUnderFaults(t *testing.T) {
+	p := faultproxy.New(1)
+	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
+	const size = 256 << 10
+	tests := []struct {
+		name      string
+		chunk     int64
+		seekable  bool
+		faults    []faultproxy.Scenario
+		wantPosts int
+		wantBytes int64 // bytes the PATCHes carried in all; 0: don't check
+	}{
+		{"chunked drop resumes from registry offset", 64 << 10, false,
+			[]faultproxy.Scenario{dropUpload(30<<10, 1)}, 1, size},
+		{"chunked drop resumes, seekable source", 64 << 10, true,
+			[]faultproxy.Scenario{dropUpload(10<<10, 2)}, 1, size},
+		{"monolithic drop starts over", 0, false,
+			[]faultproxy.Scenario{dropUpload(100<<10, 1)}, 2, size + 100<<10},
+		{"503 on chunk", 64 << 10, false,
+			[]faultproxy.Scenario{faultproxy.ServerError(503, 2, faultproxy.UploadPatch)}, 1, size},
+		{"500 on POST, 502 on PUT", 0, false, []faultproxy.Scenario{
+			faultproxy.ServerError(500, 2, faultproxy.UploadStart),
+			faultproxy.ServerError(502, 1, faultproxy.UploadPut)}, 0, 0},
+		{"429 on POST", 0, false, []faultproxy.Scenario{faultproxy.RateLimit(2, faultproxy.UploadStart)}, 3, size},
+		{"ECR 201 for PATCH, monolithic", 0, false, []faultproxy.Scenario{faultproxy.PatchCreated()}, 1, size},
+		{"ECR 201 for PATCH, chunked", 100 << 10, false, []faultproxy.Scenario{faultproxy.PatchCreated()}, 1, size},
+		{"body limit passed with chunks", 64 << 10, false, []faultproxy.Scenario{faultproxy.BodyLimit(100 << 10)}, 1, size},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestClient(Options{ChunkSize: tt.chunk})
+			repo := mustRepo(t, reg, "faults/push")
+			b := newBlob(t, size)
+			open := b.stream()
+			if tt.seekable {
+				open = b.file(t)
+			}
+			p.Set(tt.faults...)
+			reg.Reset()
+			if err := c.PushBlob(testCtx(t), repo, b.desc, open, nil); err != nil {
+				t.Fatalf("PushBlob: %v", err)
+			}
+			p.Clear()
+			n := countUploads(reg.Requests())
+			if tt.wantPosts > 0 && n.posts != tt.wantPosts {
+				t.Errorf("%d upload sessions, want %d", n.posts, tt.wantPosts)
+			}
+			if tt.wantBytes > 0 && n.patchBytes != tt.wantBytes {
+				t.Errorf("PATCHes carried %d bytes, want %d", n.patchBytes, tt.wantBytes)
+			}
+			if got := fetchBytes(t, c, repo, b.desc); !bytes.Equal(got, b.data) {
+				t.Fatal("fetched bytes differ")
+			}
+		})
+	}
+}
+
+// TestPushPermanentFailures: statuses no retry can fix come back at once as
+// a structured *Error.
+func TestPushPermanentFailures(t *testing.T) {
+	p := faultproxy.New(1)
+	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
+	tests := []struct {
+		name        string
+		chunk       int64
+		retries     int
+		fault       faultproxy.Scenario
+		status      int
+		code        string
+		wantPatches int
+		wantPosts   int
+	}{
+		{"413 body limit", 0, 0, faultproxy.BodyLimit(100 << 10), 413, "", 1, 1},
+		{"416 chunk over limit", 128 << 10, 0, faultproxy.ChunkLimit(64 << 10), 416, "RANGE_INVALID", 1, 1},
+		{"404 NAME_UNKNOWN (ECR)", 0, 0, faultproxy.MissingRepository("faults/perm"), 404, "NAME_UNKNOWN", 0, 1},
+		{"503 until tries run out", 0, 3, faultproxy.ServerError(503, 0, faultproxy.UploadStart), 503, "UNKNOWN", 0, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestClient(Options{ChunkSize: tt.chunk, Retries: tt.retries})
+			repo := mustRepo(t, reg, "faults/perm")
+			b := newBlob(t, 256<<10)
+			p.Set(tt.fault)
+			reg.Reset()
+			err := c.PushBlob(testCtx(t), repo, b.desc, b.stream(), nil)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("PushBlob error %v (%T), want *Error", err, err)
+			}
+			if e.StatusCode != tt.status || e.Code != tt.code || e.Host != reg.Host || e.Repository != "faults/perm" || e.Op != opUpload {
+				t.Errorf("error %+v, want status %d code %q on %s/faults/perm", e, tt.status, tt.code, reg.Host)
+			}
+			n := countUploads(reg.Requests())
+			if n.patches != tt.wantPatches || n.posts != tt.wantPosts {
+				t.Errorf("%d PATCH, %d POST; want %d, %d", n.patches, n.posts, tt.wantPatches, tt.wantPosts)
+			}
+		})
+	}
+}
+
+// TestRetryAfterHonoured: a 429 with Retry-After: 1 delays the retry by a
+// second even though the backoff schedule would retry sooner.
+func TestRetryAfterHonoured(t *testing.T) {
+	p := faultproxy.New(1)
+	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
+	c := newTestClient(Options{})
+	c.backoff.retryAfterCap = defaultRetryAfterCap
+	repo := mustRepo(t, reg, "faults/ratelimit")
+	b := newBlob(t, 1000)
+	p.Set(faultproxy.RateLimit(1, faultproxy.BlobHead))
+	start := time.Now()
+	ok, err := c.BlobExists(testCtx(t), repo, b.desc)
+	if err != nil || ok {
+		t.Fatalf("BlobExists = %v, %v", ok, err)
+	}
+	if took := time.Since(start); took < 900*time.Millisecond {
+		t.Errorf("retried after %s, want about 1s (Retry-After)", took)
+	}
+	if p.Fired(faultproxy.NameRateLimit) != 1 {
+		t.Error("rate limit never fired")
+	}
+}

@@ -1,0 +1,116 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
+	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+)
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 0},
+		{"3", 3 * time.Second},
+		{"0", 0},
+		{"-5", 0},
+		{"soon", 0},
+		{now.Add(10 * time.Second).Format(http.TimeFormat), 10 * time.Second},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
+	}
+	for _, tt := range tests {
+		if got := parseRetryAfter(tt.in, now); got != tt.want {
+			t.Errorf("parseRetryAfter(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTransient(t *testing.T) {
+	repo, _ := name.NewRepository("example.com/a")
+	status := func(code int) error { return &Error{Op: "x", StatusCode: code} }
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{status(429), true}, {status(503), true}, {status(408), true}, {status(500), true},
+		{status(401), false}, {status(403), false}, {status(404), false}, {status(413), false}, {status(416), false}, {status(400), false},
+		{newError("x", repo, fmt.Errorf("read: %w", syscall.ECONNRESET)), true},
+		{io.ErrUnexpectedEOF, true},
+		{&net.OpError{Op: "read", Err: errors.New("broken")}, true},
+		{&net.OpError{Op: "remote error", Err: errors.New("tls: certificate required")}, false},
+		{errBodyReplay, true},
+		{&net.DNSError{Err: "no such host", IsNotFound: true}, false},
+		{newError("x", repo, ErrDigestMismatch), false},
+		{&sourceError{io.ErrUnexpectedEOF}, false},
+		{context.Canceled, false},
+		{errors.New("something else"), false},
+	}
+	for _, tt := range tests {
+		if got := transient(context.Background(), tt.err); got != tt.want {
+			t.Errorf("transient(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if transient(ctx, status(503)) {
+		t.Error("a cancelled context still retries")
+	}
+}
+
+func TestBackoffDelay(t *testing.T) {
+	b := newBackoff(0)
+	if b.tries != defaultTries || newBackoff(-1).tries != 1 || newBackoff(9).tries != 9 {
+		t.Fatalf("tries: %d %d %d", b.tries, newBackoff(-1).tries, newBackoff(9).tries)
+	}
+	for n := range 30 {
+		d := b.delay(n, errors.New("x"))
+		want := min(defaultBackoffBase<<min(n, 20), defaultBackoffCap)
+		if d < want/2 || d > want {
+			t.Errorf("delay(%d) = %s, want in [%s, %s]", n, d, want/2, want)
+		}
+	}
+	if d := b.delay(0, &Error{retryAfter: time.Hour}); d != defaultRetryAfterCap {
+		t.Errorf("Retry-After not capped: %s", d)
+	}
+}
+
+// TestCancelStopsRetries: cancelling the context ends a call waiting to
+// retry at once.
+func TestCancelStopsRetries(t *testing.T) {
+	p := faultproxy.New(1)
+	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
+	c := newTestClient(Options{})
+	c.backoff.base, c.backoff.max = time.Minute, time.Minute
+	b := newBlob(t, 1000)
+	repo := mustRepo(t, reg, "cancel/me")
+	if _, err := c.BlobExists(testCtx(t), repo, b.desc); err != nil { // authenticate first
+		t.Fatal(err)
+	}
+	p.Set(faultproxy.ServerError(503, 0, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := c.PushBlob(ctx, repo, b.desc, b.stream(), nil)
+	if err == nil {
+		t.Fatal("PushBlob succeeded against a failing registry")
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("cancelled push took %s", took)
+	}
+	if err := c.Fetch(ctx, repo, b.desc, t.TempDir()+"/x", nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Fetch with a done context: %v", err)
+	}
+}

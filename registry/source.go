@@ -1,0 +1,125 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// sourceError is a failure to read the blob being uploaded (not the
+// network). It is never retried: the source is broken, not the registry.
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string { return "reading the blob source: " + e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }
+
+// source is the caller's blob, reopened and positioned as resumes need.
+type source struct {
+	open func() (io.ReadCloser, error)
+	size int64
+	rc   io.ReadCloser // nil until first needed
+	pos  int64         // bytes of rc consumed so far
+}
+
+// seek positions the source at off: Seek when it can, else skip forward,
+// else reopen and skip. Each open is a fresh call of the caller's opener;
+// its error ends the upload.
+func (s *source) seek(off int64) error {
+	if s.rc != nil && off != s.pos {
+		if sk, ok := s.rc.(io.Seeker); ok {
+			if _, err := sk.Seek(off, io.SeekStart); err != nil {
+				return &sourceError{err}
+			}
+			s.pos = off
+			return nil
+		}
+		if off < s.pos {
+			s.close()
+		}
+	}
+	if s.rc == nil {
+		rc, err := s.open()
+		if err != nil {
+			return &sourceError{err}
+		}
+		s.rc, s.pos = rc, 0
+	}
+	return s.skip(off - s.pos)
+}
+
+func (s *source) skip(n int64) error {
+	if n <= 0 {
+		return nil
+	}
+	if sk, ok := s.rc.(io.Seeker); ok {
+		if _, err := sk.Seek(n, io.SeekCurrent); err != nil {
+			return &sourceError{err}
+		}
+		s.pos += n
+		return nil
+	}
+	m, err := io.CopyN(io.Discard, s.rc, n)
+	s.pos += m
+	if err != nil {
+		return &sourceError{fmt.Errorf("skipping to byte %d: %w", s.pos+n-m, err)}
+	}
+	return nil
+}
+
+// section returns a reader of the next n bytes. Read errors, and an end
+// before n bytes, surface as *sourceError and are kept in failed so that
+// they can be told from network errors after the request fails.
+func (s *source) section(n int64) *sectionReader {
+	return &sectionReader{s: s, left: n}
+}
+
+// finish checks that the source ends exactly at size. Reading to EOF also
+// lets a verifying source (layout's) report a checksum error now, before the
+// registry is asked to commit bytes that are wrong.
+func (s *source) finish() error {
+	var one [1]byte
+	n, err := s.rc.Read(one[:])
+	for n == 0 && err == nil {
+		n, err = s.rc.Read(one[:])
+	}
+	switch {
+	case n > 0:
+		return &sourceError{fmt.Errorf("source is longer than %d bytes", s.size)}
+	case errors.Is(err, io.EOF):
+		return nil
+	}
+	return &sourceError{err}
+}
+
+func (s *source) close() {
+	if s.rc != nil {
+		s.rc.Close()
+		s.rc = nil
+	}
+}
+
+type sectionReader struct {
+	s      *source
+	left   int64
+	failed error
+}
+
+func (r *sectionReader) Read(p []byte) (int, error) {
+	if r.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > r.left {
+		p = p[:r.left]
+	}
+	n, err := r.s.rc.Read(p)
+	r.left -= int64(n)
+	r.s.pos += int64(n)
+	switch {
+	case err == io.EOF && r.left > 0:
+		err = fmt.Errorf("source ended at byte %d of %d: %w", r.s.pos, r.s.size, io.ErrUnexpectedEOF)
+	case err == io.EOF || err == nil:
+		return n, err
+	}
+	r.failed = &sourceError{err}
+	return n, r.failed
+}

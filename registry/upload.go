@@ -1,0 +1,316 @@
+package registry
+
+// Blob uploads are written by hand rather than with go-containerregistry's
+// remote.WriteLayer: that sends one streaming PATCH with no chunking, no
+// resume and no per-layer progress, and retries by re-sending everything.
+// Here a blob goes up as POST, then either one streaming PATCH (default) or
+// PATCHes of Options.ChunkSize bytes with Content-Length and Content-Range
+// (for registries and proxies with body limits), then PUT ?digest=. After a
+// transient failure a chunked upload asks the registry how much it holds and
+// goes on from there; a monolithic one starts a fresh session. PATCH answers
+// of 201 instead of 202 (ECR) are accepted.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/docker-zarf/docker-zarf/progress"
+)
+
+const opUpload = "upload blob"
+
+// PushBlob uploads blob d to repo, reading it from open. It does not HEAD
+// first: the caller checks BlobExists (and tries MountBlob) and reports
+// Skip. open is called again to retry from the start or resume a chunked
+// upload (a Seeker is seeked, else bytes are skipped); an open error stops
+// the retries. bar (nil allowed) gets Add as bytes are read, SetCurrent on a
+// retry, then Done or Abort.
+//
+// A 0-byte blob is never PATCHed: when the registry already has it nothing
+// is sent, else it is created with a POST and an empty PUT ?digest=, the
+// form least likely to be rejected. Some registries refuse empty blobs
+// altogether; that error is returned as is.
+func (c *Client) PushBlob(ctx context.Context, repo name.Repository, d v1.Descriptor, open func() (io.ReadCloser, error), bar progress.Bar) (err error) {
+	bar = orNop(bar)
+	defer func() {
+		if err != nil {
+			bar.Abort(err)
+		} else {
+			bar.Done()
+		}
+	}()
+	if d.Size < 0 || d.Digest.Hex == "" {
+		return newError(opUpload, repo, fmt.Errorf("invalid descriptor: digest %q, size %d", d.Digest, d.Size))
+	}
+	hc, err := c.client(ctx, repo, pushScope(repo))
+	if err != nil {
+		return err
+	}
+	if d.Size == 0 {
+		if ok, herr := c.blobExists(ctx, hc, repo, d); herr == nil && ok {
+			return nil
+		}
+	}
+	u := &upload{c: c, hc: hc, repo: repo, d: d, bar: bar, src: &source{open: open, size: d.Size}}
+	defer u.src.close()
+	return u.run(ctx)
+}
+
+// upload is the state of one blob upload across its attempts.
+type upload struct {
+	c    *Client
+	hc   *http.Client
+	repo name.Repository
+	d    v1.Descriptor
+	bar  progress.Bar
+	src  *source
+	loc  string // upload session URL; "" when none is open
+	// acked is how many bytes the registry holds in the session, as its
+	// answers to PATCH and status requests say.
+	acked int64
+}
+
+func (u *upload) run(ctx context.Context) error {
+	var err error
+	var high int64 // most bytes the registry ever acknowledged
+	restarted := false
+	for failures := 0; ; {
+		resuming := u.loc != ""
+		if err = u.attempt(ctx); err == nil {
+			return nil
+		}
+		if u.acked > high {
+			// Progress renews the budget: a long chunked upload may lose
+			// its token or connection many times, each time a little
+			// further on.
+			high, failures = u.acked, 0
+		}
+		failures++
+		switch {
+		case failures >= u.c.backoff.tries:
+			return u.settle(ctx, err)
+		case transient(ctx, err):
+			if u.c.opts.ChunkSize <= 0 {
+				u.loc = "" // a monolithic upload starts over in a fresh session
+			}
+		case resuming && !restarted && resumeRejected(err):
+			restarted = true // the session is gone or out of step: one fresh start
+			u.loc = ""
+		default:
+			return u.settle(ctx, err)
+		}
+		// After a token refresh the request can go again at once.
+		if !errors.Is(err, errBodyReplay) && u.c.backoff.wait(ctx, failures-1, err) != nil {
+			return u.settle(ctx, err)
+		}
+		if u.loc == "" && u.committed(ctx) {
+			return nil
+		}
+	}
+}
+
+// committed tells whether the blob is already in the repository, as after a
+// commit whose answer was lost.
+// One try only: this check must not add its own retry delays.
+func (u *upload) committed(ctx context.Context) bool {
+	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: "HEAD blob", method: http.MethodHead,
+		url: u.c.endpoint(u.repo, "blobs/"+u.d.Digest.String()), ok: []int{http.StatusOK}})
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return true
+}
+
+// settle is the last word on a failed upload: when a commit went through
+// but its answer was lost, the blob is there and the upload succeeded.
+func (u *upload) settle(ctx context.Context, err error) error {
+	var se *sourceError
+	if ctx.Err() != nil || errors.As(err, &se) {
+		return err
+	}
+	if u.committed(ctx) {
+		return nil
+	}
+	return err
+}
+
+// resumeRejected tells the answers to a resume that a fresh session cures:
+// the session expired (404) or holds other bytes than reported (416).
+func resumeRejected(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.StatusCode == http.StatusNotFound ||
+		e.StatusCode == http.StatusRequestedRangeNotSatisfiable || e.Code == "BLOB_UPLOAD_INVALID")
+}
+
+// attempt starts a session (or finds where the open one stands), sends the
+// rest of the blob and commits it.
+func (u *upload) attempt(ctx context.Context) error {
+	var off int64
+	var err error
+	if u.loc == "" {
+		err = u.start(ctx)
+	} else {
+		off, err = u.status(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	u.bar.SetCurrent(off)
+	if u.d.Size > 0 {
+		if err := u.src.seek(off); err != nil {
+			return err
+		}
+		if err := u.send(ctx, off); err != nil {
+			return err
+		}
+		if err := u.src.finish(); err != nil {
+			return err
+		}
+	}
+	return u.commit(ctx)
+}
+
+// start opens an upload session (POST).
+func (u *upload) start(ctx context.Context) error {
+	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodPost,
+		url: u.c.endpoint(u.repo, "blobs/uploads/"), ok: []int{http.StatusAccepted}})
+	if err != nil {
+		return err
+	}
+	defer drain(resp)
+	u.acked = 0
+	return u.follow(resp)
+}
+
+// follow moves to the session URL a response names (each PATCH may hand out
+// a new one; distribution encodes the offset in it).
+func (u *upload) follow(resp *http.Response) error {
+	if resp.Header.Get("Location") == "" && u.loc != "" {
+		return nil
+	}
+	loc, err := resolveLocation(resp)
+	if err != nil {
+		return newError(opUpload, u.repo, err)
+	}
+	u.loc = loc
+	return nil
+}
+
+// status asks the registry how many bytes the session holds (GET, answered
+// with Range: 0-LAST) and returns the offset to go on from.
+func (u *upload) status(ctx context.Context) (int64, error) {
+	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodGet, url: u.loc,
+		ok: []int{http.StatusNoContent, http.StatusOK, http.StatusAccepted}})
+	if err != nil {
+		return 0, err
+	}
+	defer drain(resp)
+	if err := u.follow(resp); err != nil {
+		return 0, err
+	}
+	off := heldBytes(resp.Header.Get("Range"))
+	if off > u.d.Size {
+		return 0, &Error{Op: opUpload, Host: u.repo.RegistryStr(), Repository: u.repo.RepositoryStr(),
+			StatusCode: http.StatusRequestedRangeNotSatisfiable, Message: "registry holds more bytes than the blob has"}
+	}
+	u.acked = off
+	return off, nil
+}
+
+// heldBytes reads a "0-LAST" upload Range into a byte count. "0-0" is read
+// as nothing held: distribution answers it for both 0 and 1 byte, and
+// resuming one byte early is refused (416) and then restarted cleanly.
+func heldBytes(r string) int64 {
+	_, last, ok := strings.Cut(strings.TrimPrefix(r, "bytes="), "-")
+	if !ok {
+		return 0
+	}
+	n, err := strconv.ParseInt(last, 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n + 1
+}
+
+// send PATCHes bytes [off, size): in one request, or chunk by chunk.
+func (u *upload) send(ctx context.Context, off int64) error {
+	chunk := u.c.opts.ChunkSize
+	if chunk <= 0 {
+		return u.patch(ctx, off, u.d.Size-off, off > 0)
+	}
+	for off < u.d.Size {
+		n := min(chunk, u.d.Size-off)
+		if err := u.patch(ctx, off, n, true); err != nil {
+			return err
+		}
+		off += n
+	}
+	return nil
+}
+
+// patch sends n source bytes starting at blob offset off. The body has a
+// real Content-Length, never chunked transfer encoding (ACR and others
+// refuse it), and Content-Range when ranged.
+func (u *upload) patch(ctx context.Context, off, n int64, ranged bool) error {
+	body := u.src.section(n)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, u.loc, io.NopCloser(progress.Reader(body, u.bar)))
+	if err != nil {
+		return newError(opUpload, u.repo, err)
+	}
+	req.ContentLength = n
+	req.Header.Set("Content-Type", "application/octet-stream")
+	if ranged {
+		req.Header.Set("Content-Range", fmt.Sprintf("%d-%d", off, off+n-1))
+	}
+	resp, err := u.hc.Do(req)
+	if body.failed != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return body.failed
+	}
+	if err != nil {
+		return newError(opUpload, u.repo, cleanURLError(err))
+	}
+	defer drain(resp)
+	switch resp.StatusCode {
+	case http.StatusAccepted, http.StatusCreated, http.StatusNoContent:
+		u.acked = off + n
+		return u.follow(resp)
+	}
+	return statusError(opUpload, u.repo, resp)
+}
+
+// commit closes the session with PUT ?digest=, keeping the session URL's
+// own query parameters.
+func (u *upload) commit(ctx context.Context) error {
+	loc, err := url.Parse(u.loc)
+	if err != nil {
+		return newError(opUpload, u.repo, err)
+	}
+	q := loc.Query()
+	q.Set("digest", u.d.Digest.String())
+	loc.RawQuery = q.Encode()
+	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodPut, url: loc.String(),
+		ok: []int{http.StatusCreated, http.StatusOK, http.StatusNoContent}})
+	var e *Error
+	if errors.As(err, &e) && e.Code == "DIGEST_INVALID" {
+		e.Err = fmt.Errorf("%w: %w", ErrDigestMismatch, e.Err)
+	}
+	if err != nil {
+		return err
+	}
+	drain(resp)
+	u.loc = ""
+	return nil
+}

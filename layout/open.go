@@ -43,6 +43,9 @@ func Open(ctx context.Context, path string) (*Package, error) {
 		return openSplit(ctx, path, path)
 	case laterPart.MatchString(path):
 		return nil, formatErr(path, "", "is one part of a split package: open its .part000 file")
+	case !fi.Mode().IsRegular():
+		// A pipe or device would block or never end.
+		return nil, formatErr(path, "", "not a regular file or directory")
 	}
 	return openArchive(ctx, path)
 }

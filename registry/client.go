@@ -14,8 +14,10 @@ import (
 type Options struct {
 	// Keychain resolves credentials per registry. Default (nil): anonymous.
 	Keychain authn.Keychain
-	// PlainHTTP talks http:// to every registry. Default: HTTPS, with the
-	// http fallback go-containerregistry allows for localhost and loopback.
+	// PlainHTTP talks http:// to every registry, never trying https.
+	// Default: HTTPS, with the http fallback go-containerregistry allows
+	// when https fails for localhost, loopback and private (RFC 1918)
+	// addresses.
 	PlainHTTP bool
 	// InsecureSkipTLSVerify accepts any server certificate. Default: verify.
 	InsecureSkipTLSVerify bool

@@ -16,11 +16,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
-// Transport tuning. Large socket-side buffers cut syscalls per byte on
-// multi-GB blobs; the idle pool lets every parallel transfer keep its own
-// HTTP/1.1 connection alive between requests.
+// Transport tuning. The idle pool lets every parallel transfer keep its own
+// HTTP/1.1 connection alive between requests. Connection buffers: measured
+// on loopback (1 GB up and down, no registry in the way) 4 KiB, 64 KiB,
+// 256 KiB and 1 MiB all ran at 1.1-1.6 GB/s up and 2-4 GB/s down, within
+// noise of each other and far above any registry; 256 KiB keeps syscalls
+// few at half a MiB per connection. Downloads copy through ioBufferSize.
 const (
 	ioBufferSize   = 1 << 20
+	connBufferSize = 256 << 10
 	maxIdlePerHost = 32
 )
 
@@ -98,8 +102,8 @@ func tunedTransport(cfg *tls.Config) *http.Transport {
 	t.Protocols = &p
 	t.MaxIdleConns = 0 // no global cap; the per-host cap below applies
 	t.MaxIdleConnsPerHost = maxIdlePerHost
-	t.WriteBufferSize = ioBufferSize
-	t.ReadBufferSize = ioBufferSize
+	t.WriteBufferSize = connBufferSize
+	t.ReadBufferSize = connBufferSize
 	return t
 }
 

@@ -20,7 +20,9 @@ func DropRequestAfter(n int64) Action {
 			cut.Body = &truncatedBody{r: r.Body, left: n}
 		}
 		next.ServeHTTP(&discardWriter{header: http.Header{}}, cut)
-		abort(w)
+		// No flush: nothing was written, and a flush would send an
+		// implicit 200 before the cut.
+		hangUp(w)
 	}
 }
 
@@ -40,9 +42,13 @@ func DropResponseAfter(n int64) Action {
 
 // abort flushes what was written and closes the client's connection.
 func abort(w http.ResponseWriter) {
-	rc := http.NewResponseController(w)
-	_ = rc.Flush()
-	conn, _, err := rc.Hijack()
+	_ = http.NewResponseController(w).Flush()
+	hangUp(w)
+}
+
+// hangUp closes the client's connection without sending anything more.
+func hangUp(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		// Not hijackable (e.g. HTTP/2): the server resets the stream.
 		panic(http.ErrAbortHandler)

@@ -60,7 +60,12 @@ func (l RequestLog) IsBlobUpload() bool {
 }
 
 // IsManifest reports any request under /v2/<name>/manifests/.
-func (l RequestLog) IsManifest() bool { return strings.Contains(l.Path, "/manifests/") }
+func (l RequestLog) IsManifest() bool {
+	// The path is /v2/<name>/manifests/<ref>: the reference is the last
+	// segment, so a repository named "…/manifests/…" does not match.
+	i := strings.LastIndex(l.Path, "/manifests/")
+	return i >= 0 && !strings.Contains(l.Path[i+len("/manifests/"):], "/")
+}
 
 // requestLog is the thread-safe log plus a count of handlers still running.
 type requestLog struct {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/distribution/reference"
 	"github.com/google/go-containerregistry/pkg/name"
 )
 
@@ -17,6 +18,9 @@ const schemePrefix = "oci://"
 func ParseReference(s string) (name.Reference, error) {
 	rest, err := stripScheme(s)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkGrammar(s, rest, true); err != nil {
 		return nil, err
 	}
 	ref, err := name.ParseReference(rest, name.StrictValidation)
@@ -34,11 +38,40 @@ func ParseRepository(s string) (name.Repository, error) {
 	if err != nil {
 		return name.Repository{}, err
 	}
-	repo, err := name.NewRepository(strings.TrimSuffix(rest, "/"), name.StrictValidation)
+	rest = strings.TrimSuffix(rest, "/")
+	if err := checkGrammar(s, rest, false); err != nil {
+		return name.Repository{}, err
+	}
+	repo, err := name.NewRepository(rest, name.StrictValidation)
 	if err != nil {
 		return name.Repository{}, fmt.Errorf("invalid repository %q: %w", s, err)
 	}
 	return repo, nil
+}
+
+// checkGrammar holds a reference to the distribution grammar, which is
+// stricter than go-containerregistry's character checks (it refuses empty
+// path components such as "host//x"), and requires an explicit registry:
+// Zarf never falls back to Docker Hub for an oci:// reference. A reference
+// (wantID) must carry a tag or digest; a repository must not.
+func checkGrammar(s, rest string, wantID bool) error {
+	r, err := reference.Parse(rest)
+	if err != nil {
+		return fmt.Errorf("invalid reference %q: %w", s, err)
+	}
+	named, ok := r.(reference.Named)
+	if !ok || reference.Domain(named) == "" || !strings.Contains(named.Name(), "/") {
+		return fmt.Errorf("invalid reference %q: name a registry and a repository, as in oci://registry.example.com/team/demo", s)
+	}
+	_, tagged := r.(reference.Tagged)
+	_, digested := r.(reference.Digested)
+	switch {
+	case wantID && !tagged && !digested:
+		return fmt.Errorf("invalid reference %q: add a tag or digest, as in %s:1.0.0", s, s)
+	case !wantID && (tagged || digested):
+		return fmt.Errorf("invalid repository %q: publish takes oci://REGISTRY/NAMESPACE without a tag (use --tag)", s)
+	}
+	return nil
 }
 
 func stripScheme(s string) (string, error) {

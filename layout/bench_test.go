@@ -38,3 +38,21 @@ func BenchmarkOpenWalk(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkWrite(b *testing.B) {
+	content := layouttest.Text(benchSize, 1)
+	entries := []layout.Entry{{Path: "components/big.tar", Size: benchSize, Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(content.Reader()), nil
+	}}}
+	for _, format := range []layout.Format{layout.FormatTarZst, layout.FormatTar} {
+		b.Run(string(format), func(b *testing.B) {
+			dst := b.TempDir() + "/out"
+			b.SetBytes(benchSize)
+			for b.Loop() {
+				if err := layout.Write(context.Background(), dst, format, entries); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

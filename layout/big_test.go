@@ -102,7 +102,7 @@ func measure(t *testing.T, name string, fn func()) {
 	hwm := vmHWM()
 	t.Logf("%s: %v, peak heap in use %d MiB, peak Go sys %d MiB, peak RSS %d MiB",
 		name, time.Since(start).Round(time.Millisecond), peakHeap>>20, peakSys>>20, hwm>>20)
-	if peakHeap > bigLimit || hwm > bigLimit*2 {
+	if peakHeap > bigLimit || hwm > bigLimit {
 		t.Errorf("%s: memory not flat: heap %d MiB, RSS %d MiB", name, peakHeap>>20, hwm>>20)
 	}
 }

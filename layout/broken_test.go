@@ -40,7 +40,9 @@ var brokenCases = []struct {
 		`: zarf.yaml does not parse`, "format"},
 	{"zarf.yaml wrong kind", layouttest.Spec{EditZarfYAML: func(y string) string { return strings.Replace(y, "ZarfPackageConfig", "Pod", 1) }},
 		`zarf.yaml is not a Zarf package: kind "Pod"`, "format"},
-	{"no aggregate", layouttest.Spec{EditZarfYAML: func(y string) string { return regexp.MustCompile(`(?m)^  aggregateChecksum.*\n`).ReplaceAllString(y, "") }},
+	{"no aggregate", layouttest.Spec{EditZarfYAML: func(y string) string {
+		return regexp.MustCompile(`(?m)^  aggregateChecksum.*\n`).ReplaceAllString(y, "")
+	}},
 		`\.tar\.zst: zarf.yaml has no aggregateChecksum$`, "format"},
 	{"malformed checksums", layouttest.Spec{Break: layouttest.Break{EditChecksums: func(s string) string { return s + "nothex values.yaml\n" }}},
 		`checksums.txt line \d+ "nothex values.yaml": digest is not 64 lowercase hex digits`, "format"},

@@ -3,9 +3,10 @@ package layout_test
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"io"
+	"io/fs"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -198,5 +199,23 @@ func TestOpenMissing(t *testing.T) {
 	_, err := layout.Open(context.Background(), filepath.Join(t.TempDir(), "nope.tar.zst"))
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Open(missing) = %v", err)
+	}
+}
+
+// TestDirSpecialFiles puts a symlink and a named pipe into a package
+// directory: Open must refuse both rather than follow or block on them.
+func TestDirSpecialFiles(t *testing.T) {
+	for name, mk := range map[string]func(string) error{
+		"symbolic link": func(p string) error { return os.Symlink("/etc/passwd", p) },
+		"named pipe":    func(p string) error { return mkfifo(p) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := layouttest.Build(t, t.TempDir(), layouttest.Spec{Form: layouttest.FormDir, Files: smallFiles()})
+			if err := mk(filepath.Join(dir, "components", "x")); err != nil {
+				t.Skip(err)
+			}
+			_, err := layout.Open(context.Background(), dir)
+			checkErr(t, err, "format", `: components/x is a `+name+`; a Zarf package holds only regular files and directories$`)
+		})
 	}
 }

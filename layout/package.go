@@ -44,14 +44,14 @@ type Package struct {
 	// checksums.txt and signatures. Directories are not files.
 	Files []File
 
-	entries []entry          // Files in archive order, with their location
-	index   map[string]int   // Path -> position in entries
+	entries []entry           // Files in archive order, with their location
+	index   map[string]int    // Path -> position in entries
 	kept    map[string][]byte // zarf.yaml, checksums.txt, signatures
-	zstd    bool             // the archive bytes are zstd-compressed
-	size    int64            // archive bytes (tar, tar.zst, split)
-	file    *os.File         // FormTar, FormTarZst: the archive, opened once
-	split   *splitSet        // FormSplit
-	root    *os.Root         // FormDir
+	zstd    bool              // the archive bytes are zstd-compressed
+	size    int64             // archive bytes (tar, tar.zst, split)
+	file    *os.File          // FormTar, FormTarZst: the archive, opened once
+	split   *splitSet         // FormSplit
+	root    *os.Root          // FormDir
 }
 
 // entry is a file and where its bytes start in the (joined, uncompressed)

@@ -11,7 +11,7 @@ import (
 const (
 	zarfYAML     = "zarf.yaml"
 	checksumsTxt = "checksums.txt"
-	yamlSig      = "zarf.yaml.sig"  // legacy cosign signature
+	yamlSig      = "zarf.yaml.sig"   // legacy cosign signature
 	bundleSig    = "zarf.bundle.sig" // sigstore bundle (current Zarf)
 	splitSuffix  = ".part000"
 )

@@ -133,7 +133,7 @@ func (p *Package) nextStreamed(tr *tar.Reader, i int) (File, error) {
 			continue
 		}
 		name, _ := entryPath(hdr.Name)
-		if i >= len(p.entries) || name != p.entries[i].file.Path || hdr.Size != p.entries[i].file.Size {
+		if i >= len(p.entries) || hdr.Typeflag != tar.TypeReg || name != p.entries[i].file.Path || hdr.Size != p.entries[i].file.Size {
 			return File{}, formatErr(p.Source, "", "the archive changed since the package was opened (at %s)", quoteName(hdr.Name))
 		}
 		return p.entries[i].file, nil

@@ -13,18 +13,48 @@ import (
 // Open streams the bytes of f, which must be one of p.Files (only its Path
 // is used). The reader verifies as it goes: at EOF it checks the size and
 // sha256 and returns a *ChecksumError instead of io.EOF on a mismatch, so
-// read to EOF. Open needs a Seekable package; it may be called
-// concurrently, and the readers are independent.
+// read to EOF. It may be called concurrently, and the readers are
+// independent. On a Seekable package it reads the file in place; on a
+// compressed one it decompresses the archive again up to the file, which
+// costs a pass over everything before it: publish uses that only to retry
+// an upload that Walk's single pass could not finish.
 func (p *Package) Open(f File) (io.ReadCloser, error) {
-	if !p.Seekable() {
-		return nil, fmt.Errorf("%s: opening %s: a %s package can only be streamed with Walk", p.Source, f.Path, p.Form)
-	}
 	i, ok := p.index[f.Path]
 	if !ok {
 		return nil, fmt.Errorf("%s: opening %s: %w", p.Source, f.Path, fs.ErrNotExist)
 	}
+	if !p.Seekable() {
+		return p.openStreamed(i)
+	}
 	return p.openEntry(p.entries[i])
 }
+
+// openStreamed decompresses the archive up to entry i and returns a
+// verifying reader of it that releases the decoder when closed.
+func (p *Package) openStreamed(i int) (io.ReadCloser, error) {
+	raw, err := p.rawArchive()
+	if err != nil {
+		return nil, err
+	}
+	dec, err := newDecoder(bufio.NewReaderSize(raw, bufSize))
+	if err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("%s: %w", p.Source, err)
+	}
+	release := closerFunc(func() error { dec.Close(); return raw.Close() })
+	tr := tar.NewReader(dec)
+	for j := 0; j <= i; j++ {
+		if _, err := p.nextStreamed(tr, j); err != nil {
+			release()
+			return nil, err
+		}
+	}
+	return newVerifier(tr, release, p.entries[i].file), nil
+}
+
+type closerFunc func() error
+
+func (c closerFunc) Close() error { return c() }
 
 func (p *Package) openEntry(e entry) (io.ReadCloser, error) {
 	switch {

@@ -48,3 +48,32 @@ start_registry() {
   cat "$dir/registry.log" >&2
   return 1
 }
+
+ensure_oras() { ensure_tool oras "oras.land/oras/cmd/oras@$ORAS_VERSION"; }
+ensure_crane() { ensure_tool crane "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"; }
+
+# ensure_olareg: olareg's own server command, built from the version pinned in
+# go.mod (the module proxy refuses `go install …@version` for olareg).
+ensure_olareg() {
+  local v stamp="$BIN/.olareg.version"
+  v=$(cd "$ROOT" && go list -m -f '{{.Version}}' github.com/olareg/olareg)
+  if [[ -x "$BIN/olareg" && "$(cat "$stamp" 2>/dev/null)" == "$v" ]]; then return; fi
+  echo "building olareg $v" >&2
+  (cd "$ROOT" && go build -o "$BIN/olareg" github.com/olareg/olareg/cmd/olareg)
+  echo "$v" >"$stamp"
+}
+
+# start_olareg DIR PORT: olareg on 127.0.0.1:PORT storing under DIR; sets OLAREG_PID.
+start_olareg() {
+  local dir=$1 port=$2
+  mkdir -p "$dir/data"
+  "$BIN/olareg" serve --addr 127.0.0.1 --port "$port" --dir "$dir/data" --gc-frequency 0s >"$dir/olareg.log" 2>&1 &
+  OLAREG_PID=$!
+  for _ in $(seq 1 100); do
+    if curl -s -o /dev/null "http://127.0.0.1:$port/v2/"; then return 0; fi
+    sleep 0.1
+  done
+  echo "olareg did not start; its log:" >&2
+  cat "$dir/olareg.log" >&2
+  return 1
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// sample is one timed command.
+type sample struct {
+	Seconds float64 `json:"seconds"`
+	// RSSKiB is the peak resident set size: from /usr/bin/time -v when it
+	// is installed, else from the wait4 rusage (the same kernel figure).
+	RSSKiB int64 `json:"rssKiB"`
+}
+
+// runner runs commands, timing them and logging their output.
+type runner struct {
+	timeBin string // "/usr/bin/time" or "" when missing
+	log     *os.File
+	env     []string // the environment of every command; nil: ours
+}
+
+func newRunner(logPath string) (*runner, error) {
+	f, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{log: f}
+	if _, err := os.Stat("/usr/bin/time"); err == nil {
+		r.timeBin = "/usr/bin/time"
+	}
+	return r, nil
+}
+
+// run executes argv in dir and measures wall time and peak RSS. Output goes
+// to the log; a failure returns the command's last output lines.
+func (r *runner) run(ctx context.Context, dir string, argv ...string) (sample, error) {
+	var rssFile string
+	cmdArgs := argv
+	if r.timeBin != "" {
+		f, err := os.CreateTemp("", "benchtool-time-*")
+		if err != nil {
+			return sample{}, err
+		}
+		rssFile = f.Name()
+		f.Close()
+		defer os.Remove(rssFile)
+		cmdArgs = append([]string{r.timeBin, "-v", "-o", rssFile}, argv...)
+	}
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, cmdArgs[0], cmdArgs[1:]...)
+	cmd.Dir = dir
+	cmd.Env = r.env
+	cmd.Stdout, cmd.Stderr = &out, &out
+	fmt.Fprintf(r.log, "$ %s\n", strings.Join(argv, " "))
+	start := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(start).Seconds()
+	r.log.Write(out.Bytes())
+	if err != nil {
+		return sample{}, fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, tail(out.String(), 15))
+	}
+	s := sample{Seconds: elapsed}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		s.RSSKiB = ru.Maxrss
+	}
+	if rssFile != "" {
+		if kib, err := maxRSS(rssFile); err == nil {
+			s.RSSKiB = kib
+		}
+	}
+	fmt.Fprintf(r.log, "# %.3fs, peak RSS %d KiB\n", s.Seconds, s.RSSKiB)
+	return s, nil
+}
+
+// maxRSS reads "Maximum resident set size (kbytes): N" from time -v output.
+func maxRSS(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if v, ok := strings.CutPrefix(line, "Maximum resident set size (kbytes):"); ok {
+			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no maximum resident set size in %s", path)
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// treeBytes is the total size of the regular files under dir: a pull that
+// wrote less than the package holds did not really download it.
+func treeBytes(dir string) (int64, error) {
+	var total int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		info, err := d.Info()
+		if err == nil {
+			total += info.Size()
+		}
+		return err
+	})
+	return total, err
+}

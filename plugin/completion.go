@@ -93,4 +93,3 @@ func writeCompletion(w io.Writer, shell string) error {
 	}
 	return usageErrorf("unknown shell %q: use bash, zsh, fish or powershell", shell)
 }
-

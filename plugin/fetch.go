@@ -83,23 +83,36 @@ func pullPackage(ctx context.Context, c *registry.Client, ref name.Reference, re
 func fetchAndWrite(ctx context.Context, c *registry.Client, rp *remotePackage, st *blobStore, layers []manifest.Layer,
 	dst string, format layout.Format, req pullRequest) (int64, error) {
 	sort.Slice(layers, func(i, j int) bool { return layers[i].Title < layers[j].Title })
+	// One download per digest: files with the same bytes share a blob, and
+	// two downloads into one cache entry would race on its partial file.
 	ready := make(map[string]chan struct{}, len(layers))
 	for _, l := range layers {
-		ready[l.Title] = make(chan struct{})
+		ready[l.Digest] = make(chan struct{})
 	}
 	var fetched atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	downloads, dctx := errgroup.WithContext(gctx)
 	downloads.SetLimit(req.concurrency)
 	g.Go(func() error {
+		started := map[string]bool{}
 		for _, l := range layers {
+			if started[l.Digest] {
+				continue
+			}
+			started[l.Digest] = true
 			downloads.Go(func() error {
-				n, err := st.fetch(dctx, c, rp.repo, l, req.tracker)
+				var n int64
+				var err error
+				if b, ok := rp.alreadyRead(l.Digest); ok {
+					n, err = st.put(l, b, req.tracker)
+				} else {
+					n, err = st.fetch(dctx, c, rp.repo, l, req.tracker)
+				}
 				if err != nil {
 					return fmt.Errorf("pulling layer %s: %w", l.Title, err)
 				}
 				fetched.Add(n)
-				close(ready[l.Title])
+				close(ready[l.Digest])
 				return nil
 			})
 		}
@@ -123,7 +136,7 @@ func writeEntries(ctx context.Context, layers []manifest.Layer, st *blobStore, r
 			Size: l.Size,
 			Open: func() (io.ReadCloser, error) {
 				select {
-				case <-ready[l.Title]:
+				case <-ready[l.Digest]:
 				case <-ctx.Done():
 					return nil, ctx.Err()
 				}

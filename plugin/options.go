@@ -103,9 +103,10 @@ func (o *outputOptions) addFlags(fs *pflag.FlagSet, formats ...string) {
 }
 
 // tracker picks the progress face: bars on a terminal, plain lines in logs
-// and CI, nothing with --quiet or when stdout carries JSON.
+// and CI, nothing with --quiet. Progress goes to stderr, so -o json keeps it:
+// stdout carries only the JSON, as with docker's own --format.
 func (o *outputOptions) tracker(dockerCli command.Cli, verb string) progress.Tracker {
-	if o.quiet || o.format == "json" {
+	if o.quiet {
 		return progress.New(io.Discard, progress.ModeQuiet)
 	}
 	mode := progress.ModePlain

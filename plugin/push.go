@@ -47,7 +47,8 @@ func publishPackage(ctx context.Context, c *registry.Client, pkg *layout.Package
 	if tag == "" {
 		t, err := manifest.Tag(def)
 		if err != nil {
-			return publishResult{}, err
+			// --tag is the way through, so the message says so.
+			return publishResult{}, fmt.Errorf("%w (or give one with --tag)", err)
 		}
 		tag = t
 	}

@@ -3,10 +3,12 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"runtime"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -31,6 +33,12 @@ type remotePackage struct {
 	raw      []byte
 	manifest *v1.Manifest
 	layers   []manifest.Layer
+
+	// read keeps the small blobs already fetched and verified (zarf.yaml,
+	// checksums.txt, image manifests), so a pull writes them from memory
+	// instead of downloading them a second time.
+	mu   sync.Mutex
+	read map[v1.Hash][]byte
 }
 
 // resolvePackage reads ref and, when it names an index, picks the os: multi
@@ -71,24 +79,60 @@ func (rp *remotePackage) layer(title string) (manifest.Layer, bool) {
 	return manifest.Layer{}, false
 }
 
+// smallBlobTries bounds the reads of a small blob whose body is cut midway:
+// OpenBlob retries a download that fails to start, not one cut after it.
+const smallBlobTries = 5
+
+// readSmallBlob reads blob d into buf (at most d.Size+1 bytes), reading it
+// again from the start when the connection drops during the body.
+func readSmallBlob(ctx context.Context, c *registry.Client, repo name.Repository, d v1.Descriptor, buf *bytes.Buffer) error {
+	var err error
+	for range smallBlobTries {
+		buf.Reset()
+		var rc io.ReadCloser
+		if rc, _, err = c.OpenBlob(ctx, repo, d, 0); err != nil {
+			return err // already retried inside OpenBlob
+		}
+		_, err = io.Copy(buf, io.LimitReader(rc, d.Size+1))
+		rc.Close()
+		if err == nil || ctx.Err() != nil || errors.Is(err, registry.ErrDigestMismatch) {
+			return err
+		}
+	}
+	return err
+}
+
 // readBlob fetches a small blob whole and checks its digest.
 func (rp *remotePackage) readBlob(ctx context.Context, c *registry.Client, d v1.Descriptor) ([]byte, error) {
 	if d.Size > maxSmallBlob {
 		return nil, fmt.Errorf("blob %s is %d bytes, over the %d byte limit for metadata", d.Digest, d.Size, maxSmallBlob)
 	}
-	rc, _, err := c.OpenBlob(ctx, rp.repo, d, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
 	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, io.LimitReader(rc, d.Size+1)); err != nil {
+	if err := readSmallBlob(ctx, c, rp.repo, d, &buf); err != nil {
 		return nil, err
 	}
 	if int64(buf.Len()) != d.Size || sha256Hash(buf.Bytes()) != d.Digest {
 		return nil, fmt.Errorf("blob %s: %w", d.Digest, registry.ErrDigestMismatch)
 	}
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	if rp.read == nil {
+		rp.read = map[v1.Hash][]byte{}
+	}
+	rp.read[d.Digest] = buf.Bytes()
 	return buf.Bytes(), nil
+}
+
+// alreadyRead returns the bytes of a blob readBlob fetched, if any.
+func (rp *remotePackage) alreadyRead(digest string) ([]byte, bool) {
+	h, err := v1.NewHash(digest)
+	if err != nil {
+		return nil, false
+	}
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	b, ok := rp.read[h]
+	return b, ok
 }
 
 // readLayer fetches a small layer by title.

@@ -2,8 +2,10 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	cliplugin "github.com/docker/cli/cli-plugins/plugin"
@@ -13,6 +15,8 @@ import (
 
 // NewRootCmd returns the `zarf` command that docker runs as `docker zarf`.
 func NewRootCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
+	var cpuProfile string
+	stopProfile := func() error { return nil }
 	cmd := &cobra.Command{
 		Use:   "zarf",
 		Short: "Publish, pull and inspect Zarf packages in OCI registries",
@@ -35,9 +39,12 @@ DOCKER_CONFIG exactly as docker does.`,
 				}
 			}
 			cmd.SetContext(withInterrupt(cmd.Context()))
-			return nil
+			return startCPUProfile(cpuProfile, &stopProfile)
 		},
 	}
+	// --cpuprofile is hidden: it is for scripts/bench and debugging.
+	cmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "Write a CPU profile (pprof) to this file")
+	_ = cmd.PersistentFlags().MarkHidden("cpuprofile")
 	cmd.AddCommand(
 		newPublishCmd(dockerCli, info),
 		newPullCmd(dockerCli, info),
@@ -46,7 +53,42 @@ DOCKER_CONFIG exactly as docker does.`,
 		newVersionCmd(dockerCli, info),
 		newCompletionCmd(),
 	)
+	// The profile stops (and its file closes) however the command ends:
+	// cobra skips PersistentPostRunE after a failure, and a failed run in a
+	// long-lived caller (tests, docker's plugin runtime) must not keep it open.
+	for _, sub := range cmd.Commands() {
+		if run := sub.RunE; run != nil {
+			sub.RunE = func(c *cobra.Command, args []string) error {
+				err := run(c, args)
+				if serr := stopProfile(); err == nil {
+					err = serr
+				}
+				return err
+			}
+		}
+	}
 	return cmd
+}
+
+// startCPUProfile starts a CPU profile into path ("": none) and sets *stop
+// to end it and close the file.
+func startCPUProfile(path string, stop *func() error) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("creating the CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("starting the CPU profile: %w", err)
+	}
+	*stop = func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}
+	return nil
 }
 
 // withInterrupt cancels ctx on the first SIGINT or SIGTERM and then restores

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-
 	"github.com/docker-zarf/docker-zarf/definition"
 	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/manifest"
@@ -103,4 +102,3 @@ func unlisted(title string) bool {
 	}
 	return false
 }
-

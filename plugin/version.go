@@ -10,12 +10,12 @@ import (
 )
 
 type versionInfo struct {
-	Version                string `json:"version"`
-	Commit                 string `json:"commit,omitempty"`
-	GoVersion              string `json:"goVersion"`
-	Platform               string `json:"platform"`
-	GoContainerRegistry    string `json:"goContainerRegistry,omitempty"`
-	DockerCLI              string `json:"dockerCli,omitempty"`
+	Version             string `json:"version"`
+	Commit              string `json:"commit,omitempty"`
+	GoVersion           string `json:"goVersion"`
+	Platform            string `json:"platform"`
+	GoContainerRegistry string `json:"goContainerRegistry,omitempty"`
+	DockerCLI           string `json:"dockerCli,omitempty"`
 }
 
 func newVersionCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
@@ -36,6 +36,7 @@ func newVersionCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
 		},
 	}
 	out.addFlags(cmd.Flags(), "text", "json")
+	registerFlagCompletions(cmd)
 	return cmd
 }
 
@@ -74,4 +75,3 @@ func orUnknown(s string) string {
 	}
 	return s
 }
-

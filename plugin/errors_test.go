@@ -1,0 +1,167 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
+	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/docker-zarf/docker-zarf/layout/layouttest"
+	"github.com/docker-zarf/docker-zarf/registry"
+)
+
+// TestDescribe pins the line the user reads for each failure with a remedy.
+func TestDescribe(t *testing.T) {
+	const host = "reg.example.com"
+	regErr := func(op string, status int, code string) error {
+		return fmt.Errorf("pushing layer components/app.tar: %w",
+			&registry.Error{Op: op, Host: host, Repository: "ns/pkg", StatusCode: status, Code: code, Message: "details"})
+	}
+	cases := []struct {
+		name string
+		err  error
+		want string // the whole line, or a prefix ending in "…"
+	}{
+		{"401", regErr("HEAD blob", 401, "UNAUTHORIZED"), "Error: authentication required for reg.example.com: run docker login reg.example.com"},
+		{"403", regErr("upload blob", 403, "DENIED"), "Error: authentication required for reg.example.com: run docker login reg.example.com"},
+		{"404 push", regErr("upload blob", 404, "NAME_UNKNOWN"), "Error: repository ns/pkg does not exist; some registries (ECR) need it created first"},
+		{"404 pull", fmt.Errorf("resolving x: %w", &registry.Error{Op: "GET manifest", Host: host, Repository: "ns/pkg", StatusCode: 404, Code: "NAME_UNKNOWN", Message: "repository name not known to registry"}),
+			"Error: resolving x: GET manifest…"},
+		{"413", regErr("upload blob", 413, ""), "Error: reg.example.com rejected a request body as too large (413); publish with --chunk-size, e.g. --chunk-size 64MiB"},
+		{"416", regErr("upload blob", 416, ""), "Error: reg.example.com rejected an upload chunk (416); use a smaller --chunk-size, e.g. --chunk-size 4MiB, or none"},
+		{"429", regErr("upload blob", 429, "TOOMANYREQUESTS"), "Error: reg.example.com is rate limiting requests (429) and the retries ran out; wait a while and run the command again"},
+		{"digest mismatch", fmt.Errorf("pulling layer components/app.tar: %w",
+			&registry.Error{Op: "GET blob", Host: host, Repository: "ns/pkg", Err: fmt.Errorf("sha256:ab…: %w", registry.ErrDigestMismatch)}),
+			"Error: pulling layer components/app.tar: …digest mismatch"},
+		{"full disk", fmt.Errorf("writing out/pkg.tar.zst: %w", &os.PathError{Op: "write", Path: "out/.pkg.tmp", Err: syscall.ENOSPC}),
+			"Error: no space left on device: writing out/pkg.tar.zst: write out/.pkg.tmp: no space left on device; free some space and run the command again"},
+		{"oversized manifest", fmt.Errorf("resolving x: %w", &registry.Error{Op: "GET manifest", Host: host, Repository: "ns/pkg", Err: registry.ErrManifestTooLarge}),
+			"Error: resolving x: …manifest larger than 4 MiB"},
+		{"cancelled", fmt.Errorf("pushing: %w", context.Canceled), "Error: cancelled"},
+		{"multi-line", errors.New("first\nsecond\n\tthird"), "Error: first second third"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Describe(tc.err)
+			if strings.Contains(got, "\n") {
+				t.Fatalf("not one line: %q", got)
+			}
+			if prefix, rest, ok := strings.Cut(tc.want, "…"); ok {
+				if !strings.HasPrefix(got, prefix) || !strings.Contains(got, rest) {
+					t.Fatalf("Describe = %q, want %q…%q", got, prefix, rest)
+				}
+				return
+			}
+			if got != tc.want {
+				t.Fatalf("Describe = %q\n          want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	cases := []struct {
+		err  error
+		want int
+	}{
+		{errors.New("boom"), ExitFailure},
+		{fmt.Errorf("x: %w", context.Canceled), ExitCanceled},
+		{&registry.Error{StatusCode: 401}, ExitFailure},
+	}
+	for _, tc := range cases {
+		if got := exitCode(tc.err); got != tc.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestRegistryErrorsAtTheCommandLine drives each permanent fault through a
+// real command and checks the one line the user gets, and that a failed
+// publish never tagged anything.
+func TestRegistryErrorsAtTheCommandLine(t *testing.T) {
+	src := layouttest.Build(t, t.TempDir(), layouttest.Spec{Name: faultPkgName,
+		Files: map[string]layouttest.Content{"components/app.tar": layouttest.Random(96<<10, 9)}})
+	appDigest := layouttest.Random(96<<10, 9).Digest()
+	cases := []struct {
+		name     string
+		scenario faultproxy.Scenario
+		pull     bool     // publish cleanly first, then pull with the fault
+		args     []string // extra flags
+		want     string   // with HOST for the registry's host
+	}{
+		{"403", faultproxy.Scenario{Name: "denied", Match: faultproxy.UploadStart, Action: faultproxy.Error(403, "DENIED", "requested access to the resource is denied")},
+			false, nil, "authentication required for HOST: run docker login HOST"},
+		{"404 push", faultproxy.MissingRepository("ns/" + faultPkgName), false, nil,
+			"repository ns/" + faultPkgName + " does not exist; some registries (ECR) need it created first"},
+		{"413", faultproxy.BodyLimit(32 << 10), false, nil, "publish with --chunk-size"},
+		{"416", faultproxy.ChunkLimit(32 << 10), false, []string{"--chunk-size", "64KiB"}, "use a smaller --chunk-size"},
+		{"manifest invalid", faultproxy.ManifestInvalid(), false, nil, "pushing the manifest: PUT manifest HOST/ns/" + faultPkgName + ": 400 Bad Request: MANIFEST_INVALID"},
+		{"429 forever", faultproxy.RateLimit(0, nil), false, []string{"--retries", "1"}, "HOST is rate limiting requests (429)"},
+		{"digest mismatch", faultproxy.Scenario{Name: "corrupt", Match: faultproxy.All(faultproxy.BlobGet, faultproxy.Ref(appDigest)), Action: faultproxy.CorruptBody(100)},
+			true, nil, "pulling layer components/app.tar: "},
+		{"oversized manifest", faultproxy.OversizedManifest(5 << 20), true, nil, "manifest larger than 4 MiB"},
+		{"oversized chunked", faultproxy.Scenario{Name: "big", Match: faultproxy.ManifestGet, Action: faultproxy.ServeOversizedManifest(5<<20, false)},
+			true, nil, "manifest larger than 4 MiB"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := faultproxy.New(1)
+			reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
+			cfg := emptyConfig(t)
+			want := strings.ReplaceAll(tc.want, "HOST", reg.Host)
+			publish := append([]string{"publish", src, "oci://" + reg.Host + "/ns", "--plain-http", "-q"}, tc.args...)
+			if !tc.pull {
+				p.Set(tc.scenario)
+				mustFail(t, runCLI(t, cfg, publish...), want)
+				if tc.name == "413" {
+					// The advice works: chunks under the limit get through.
+					mustSucceed(t, runCLI(t, cfg, append(publish, "--chunk-size", "16KiB")...))
+					if p.Fired(faultproxy.NameBodyLimit) == 0 {
+						t.Fatal("the body limit never fired")
+					}
+					return
+				}
+				p.Clear()
+				if tags := registryTags(t, reg, "ns/"+faultPkgName); len(tags) != 0 {
+					t.Fatalf("a failed publish left tags %v", tags)
+				}
+				return
+			}
+			mustSucceed(t, runCLI(t, cfg, publish...))
+			p.Set(tc.scenario)
+			out := t.TempDir()
+			r := runCLI(t, cfg, "pull", "oci://"+reg.Host+"/ns/"+faultPkgName+":0.0.1", "--plain-http", "-a", "amd64", "-o", out, "--no-cache")
+			mustFail(t, r, want)
+			if tc.name == "digest mismatch" && !strings.Contains(Describe(r.err), "digest mismatch") {
+				t.Fatalf("%q does not say digest mismatch", Describe(r.err))
+			}
+			if left, _ := os.ReadDir(out); len(left) != 0 {
+				t.Fatalf("a failed pull left %v in the output directory", left)
+			}
+		})
+	}
+}
+
+// registryTags lists repo's tags straight from the registry (none when the
+// repository does not exist).
+func registryTags(t *testing.T, reg *testregistry.Registry, repo string) []string {
+	t.Helper()
+	ref, err := registry.ParseRepository("oci://" + reg.Host + "/" + repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags, err := registry.New(registry.Options{PlainHTTP: true}).Tags(context.Background(), ref)
+	if err != nil {
+		var rerr *registry.Error
+		if errors.As(err, &rerr) && rerr.StatusCode == 404 {
+			return nil
+		}
+		t.Fatal(err)
+	}
+	return tags
+}

@@ -1,0 +1,291 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
+	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/docker-zarf/docker-zarf/layout/layouttest"
+	"github.com/docker-zarf/docker-zarf/manifest"
+)
+
+// buildDZBinary compiles the real docker-zarf binary into a temp directory.
+func buildDZBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "docker-zarf")
+	cmd := exec.Command("go", "build", "-o", bin, "../cmd/docker-zarf")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building docker-zarf: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// dzResult is one run of the binary.
+type dzResult struct {
+	stdout, stderr string
+	code           int
+	killed         bool // the test killed it before it finished
+}
+
+// dzRun runs bin with args and DOCKER_CONFIG=cfg; killAfter > 0 sends
+// SIGKILL after that long.
+func dzRun(t *testing.T, bin, cfg string, killAfter time.Duration, args ...string) dzResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+cfg)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	res := dzResult{}
+	var err error
+	if killAfter > 0 {
+		select {
+		case err = <-done:
+		case <-time.After(killAfter):
+			_ = cmd.Process.Kill() // SIGKILL: no handler, no cleanup
+			res.killed = true
+			err = <-done
+		}
+	} else {
+		err = <-done
+	}
+	res.stdout, res.stderr = out.String(), errb.String()
+	if res.code = cmd.ProcessState.ExitCode(); err != nil && res.code == 0 {
+		res.code = -1
+	}
+	return res
+}
+
+// killTestPackage has enough layers that a slowed publish spends a while in
+// flight.
+func killTestPackage(t *testing.T) string {
+	files := map[string]layouttest.Content{}
+	for i := range 6 {
+		files[fmt.Sprintf("components/c%d.tar", i)] = layouttest.Random(64<<10, uint64(i+1))
+	}
+	// A few more small files make more requests, so more moments to die at.
+	for i := range 6 {
+		files[fmt.Sprintf("images/blobs/sha256/%064d", i)] = layouttest.Random(1<<10, uint64(i+100))
+	}
+	return layouttest.Build(t, t.TempDir(), layouttest.Spec{Name: faultPkgName, Files: files})
+}
+
+// TestKillPublishNeverTagsIncomplete SIGKILLs publishes at seeded random
+// points, counted in requests the registry saw so that the kills spread over
+// the whole publish whatever the machine's speed; whenever the tag exists
+// afterwards, its index, manifest and every blob must be in the registry.
+func TestKillPublishNeverTagsIncomplete(t *testing.T) {
+	bin := buildDZBinary(t)
+	src := killTestPackage(t)
+	cfg := emptyConfig(t)
+	// publish kills the process when the registry gets request number at
+	// (before it is handled, or after it was answered); at 0 it never kills.
+	publish := func(at int, afterAnswer bool) (dzResult, *testregistry.Registry) {
+		p := faultproxy.New(1)
+		reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
+		procs := make(chan *os.Process, 1)
+		var proc *os.Process
+		kill := func(*http.Request) {
+			if proc == nil {
+				proc = <-procs
+			}
+			_ = proc.Kill() // SIGKILL: no handler, no cleanup
+		}
+		if at > 0 {
+			action := faultproxy.OnRequest(kill)
+			if afterAnswer {
+				action = faultproxy.AfterResponse(kill)
+			}
+			p.Set(faultproxy.Scenario{Name: "pass", Count: at - 1, Action: faultproxy.Pass()},
+				faultproxy.Scenario{Name: "kill", Count: 1, Action: action})
+		}
+		r := dzRunWith(t, bin, cfg, procs, "publish", src, "oci://"+reg.Host+"/ns", "--plain-http", "-q", "--concurrency", "2")
+		r.killed = p.Fired("kill") > 0
+		p.Clear()
+		return r, reg
+	}
+	r, reg := publish(0, false)
+	// The positions of the manifest PUTs (manifest by digest, then the
+	// index under the tag) in a whole run, to kill right around them.
+	var puts []int
+	reqs := reg.Requests()
+	for i, l := range reqs {
+		if l.Method == http.MethodPut && l.IsManifest() {
+			puts = append(puts, i+1)
+		}
+	}
+	total := len(reqs)
+	if r.code != 0 || len(puts) != 2 || !assertTagComplete(t, reg, "ns/"+faultPkgName, "0.0.1") {
+		t.Fatalf("publish without a kill: exit %d, manifest PUTs at %v: %s", r.code, puts, r.stderr)
+	}
+	rng := rand.New(rand.NewPCG(4, 2))
+	points := []int{puts[0], puts[0], puts[1], puts[1]} // before and after each answer
+	for range 4 {
+		points = append(points, 1+rng.IntN(total))
+	}
+	tagged := 0
+	for i, at := range points {
+		after := i%2 == 1
+		r, reg := publish(at, after)
+		if !r.killed || r.code == 0 {
+			t.Fatalf("kill at request %d/%d: killed=%v exit=%d", at, total, r.killed, r.code)
+		}
+		isTagged := assertTagComplete(t, reg, "ns/"+faultPkgName, "0.0.1")
+		if isTagged {
+			tagged++
+		}
+		t.Logf("killed at request %d of %d (after its answer: %v): tagged=%v", at, total, after, isTagged)
+	}
+	if tagged == 0 {
+		t.Log("no kill landed after the tag was written")
+	}
+}
+
+// dzRunWith runs bin and sends its process on procs once started, for a
+// fault action that kills it.
+func dzRunWith(t *testing.T, bin, cfg string, procs chan<- *os.Process, args ...string) dzResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+cfg)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	procs <- cmd.Process
+	_ = cmd.Wait()
+	return dzResult{stdout: out.String(), stderr: errb.String(), code: cmd.ProcessState.ExitCode()}
+}
+
+// assertTagComplete reports whether repo:tag exists, failing the test if it
+// points at anything incomplete.
+func assertTagComplete(t *testing.T, reg *testregistry.Registry, repo, tag string) bool {
+	t.Helper()
+	status, body := manifestStatus(t, reg, repo, tag)
+	if status == http.StatusNotFound {
+		return false
+	}
+	if status != http.StatusOK {
+		t.Fatalf("GET %s:%s: %d", repo, tag, status)
+	}
+	idx, err := manifest.ParseIndex(body)
+	if err != nil {
+		t.Fatalf("the tag points at something that is not an index: %v", err)
+	}
+	for _, d := range idx.Manifests {
+		status, mb := manifestStatus(t, reg, repo, d.Digest.String())
+		if status != http.StatusOK {
+			t.Fatalf("the tag's index names manifest %s, which is missing (%d)", d.Digest, status)
+		}
+		m, err := manifest.ParseManifest(mb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range append(m.Layers, m.Config) {
+			resp, err := reg.Client().Head(reg.URL + "/v2/" + repo + "/blobs/" + b.Digest.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("the tag's manifest names blob %s, which is missing (%d)", b.Digest, resp.StatusCode)
+			}
+		}
+	}
+	return true
+}
+
+func manifestStatus(t *testing.T, reg *testregistry.Registry, repo, ref string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, reg.URL+"/v2/"+repo+"/manifests/"+ref, nil)
+	req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json")
+	resp, err := reg.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	return resp.StatusCode, b.Bytes()
+}
+
+// TestKillPullLeavesNoOutput SIGKILLs pulls mid-download: the output name
+// must never appear until a pull completes, and the next pull resumes from
+// the cache and produces the right package.
+func TestKillPullLeavesNoOutput(t *testing.T) {
+	bin := buildDZBinary(t)
+	src := killTestPackage(t)
+	p := faultproxy.New(1)
+	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
+	cfg := emptyConfig(t)
+	mustSucceed(t, runCLI(t, cfg, "publish", src, "oci://"+reg.Host+"/ns", "--plain-http", "-q"))
+	p.Set(faultproxy.Slow(80*time.Millisecond, faultproxy.BlobGet))
+	out, cache := t.TempDir(), t.TempDir()
+	final := filepath.Join(out, "zarf-package-"+faultPkgName+"-amd64-0.0.1.tar.zst")
+	args := []string{"pull", "oci://" + reg.Host + "/ns/" + faultPkgName + ":0.0.1", "--plain-http", "-a", "amd64",
+		"-o", out, "--cache", cache, "--concurrency", "1"}
+	rng := rand.New(rand.NewPCG(7, 7))
+	killed := 0
+	for i := range 4 {
+		after := time.Duration(30+rng.IntN(300)) * time.Millisecond
+		r := dzRun(t, bin, cfg, after, args...)
+		if !r.killed {
+			break // it finished: the cache already held enough
+		}
+		killed++
+		entries, _ := os.ReadDir(out)
+		for _, e := range entries {
+			if filepath.Join(out, e.Name()) == final || !strings.HasPrefix(e.Name(), ".") {
+				t.Fatalf("kill %d after %s left %s in the output directory", i, after, e.Name())
+			}
+		}
+	}
+	if killed == 0 {
+		t.Fatal("no pull was killed mid-flight")
+	}
+	p.Clear()
+	r := dzRun(t, bin, cfg, 0, args...)
+	if r.code != 0 {
+		t.Fatalf("pull after the kills: %s", r.stderr)
+	}
+	if err := diffPackages(src, final); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBinaryErrorIsOneLine checks the real process: a failure exits 1 with
+// one line on stderr and no stack trace.
+func TestBinaryErrorIsOneLine(t *testing.T) {
+	bin := buildDZBinary(t)
+	cfg := emptyConfig(t)
+	for _, args := range [][]string{
+		{"pull", "oci://127.0.0.1:1/ns/pkg:1.0.0", "--plain-http", "--retries", "0"},
+		{"publish", filepath.Join(t.TempDir(), "missing.tar.zst"), "oci://127.0.0.1:1/ns"},
+		{"inspect", "oci://127.0.0.1:1/NS/pkg:1.0.0"},
+	} {
+		r := dzRun(t, bin, cfg, 0, args...)
+		msg := strings.TrimRight(r.stderr, "\n")
+		if r.code != ExitFailure || strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "Error: ") ||
+			strings.Contains(msg, "goroutine ") || strings.Contains(msg, "panic") {
+			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+}

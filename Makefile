@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 PLUGIN_DIR ?= $(or $(DOCKER_CONFIG),$(HOME)/.docker)/cli-plugins
 FUZZTIME ?= 5s
 
-.PHONY: build install test unit fuzz e2e demo bench release clean
+.PHONY: build install test unit fuzz e2e cross demo bench release clean
 
 build: ## Build bin/docker-zarf
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/docker-zarf ./cmd/docker-zarf
@@ -17,7 +17,7 @@ install: build ## Install the plugin into $${DOCKER_CONFIG:-~/.docker}/cli-plugi
 	install -m 0755 bin/docker-zarf '$(PLUGIN_DIR)/docker-zarf'
 	@echo "installed $(PLUGIN_DIR)/docker-zarf: try 'docker zarf --help'"
 
-test: unit fuzz e2e ## Every test: unit and integration, short fuzzing, end to end through docker
+test: unit fuzz e2e cross ## Every test: unit and integration, short fuzzing, end to end through docker, every platform builds
 
 unit: ## Unit and integration tests (real registries started in-process)
 	$(GO) vet ./...
@@ -28,6 +28,9 @@ fuzz: ## Each fuzz target for $(FUZZTIME)
 
 e2e: build ## End to end: the real docker CLI, distribution's registry binary, docker login
 	scripts/e2e.sh
+
+cross: ## Build every release platform (linux, darwin, windows × amd64, arm64) so a platform-specific break fails CI
+	scripts/release.sh --check
 
 demo: build ## Start a registry, publish a sample package, inspect it and pull it back
 	scripts/demo.sh

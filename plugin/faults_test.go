@@ -48,6 +48,9 @@ func faultPackage(t testing.TB, seed uint64) string {
 	})
 }
 
+// initMu serialises docker/cli's Initialize across cliRunShared calls.
+var initMu sync.Mutex
+
 // cliRunShared runs the command tree like runCLI but without t.Setenv, so
 // that parallel subtests can share the DOCKER_CONFIG their parent set.
 // configDir is still given to docker's config loader explicitly.
@@ -60,7 +63,12 @@ func cliRunShared(ctx context.Context, configDir string, args ...string) cliResu
 	}
 	opts := cliflags.NewClientOptions()
 	opts.ConfigDir = configDir
-	if err := dockerCli.Initialize(opts); err != nil {
+	// Initialize sets docker/cli's process-wide config directory before it
+	// loads config.json from it; one at a time, each run loads its own.
+	initMu.Lock()
+	err = dockerCli.Initialize(opts)
+	initMu.Unlock()
+	if err != nil {
 		return cliResult{err: err}
 	}
 	root := NewRootCmd(dockerCli, BuildInfo{Version: "v0.0.0-test"})

@@ -2,8 +2,9 @@
 # Cross-build docker-zarf for every released platform.
 #
 #   scripts/release.sh [VERSION [COMMIT]]   build dist/docker-zarf-<os>-<arch>[.exe] and dist/SHA256SUMS
-#   scripts/release.sh --check              go vet + go build every target into a temp dir (CI: a
-#                                           platform-specific break fails fast; dist/ is untouched)
+#   scripts/release.sh --check              go build every target into a temp dir, and go vet (which
+#                                           compiles the tests) for windows/amd64 (CI: a platform-
+#                                           specific break fails fast; dist/ is untouched)
 #
 # VERSION defaults to `git describe --tags --always --dirty` (or "dev"), COMMIT to
 # `git rev-parse HEAD`. DIST overrides the output directory (default: dist/).
@@ -17,6 +18,12 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+
+# Temporary directories, removed however the script ends. Global, because an
+# EXIT trap runs after the function that made them has returned.
+TMPS=()
+cleanup() { if ((${#TMPS[@]})); then rm -rf -- "${TMPS[@]}"; fi; }
+trap cleanup EXIT
 
 TARGETS=(linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64)
 PKG=./cmd/docker-zarf
@@ -53,12 +60,12 @@ sums() {
   done
 }
 
-# check: vet and build every package for every target. Vet covers the test
-# files too, so a test that only compiles on linux is caught as well.
+# check: build every target; vet (which also compiles the tests, so a test
+# that only compiles on linux is caught) for one non-linux target.
 check() {
   local tmp t os arch
   tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
+  TMPS+=("$tmp")
   for t in "${TARGETS[@]}"; do
     os=${t%/*} arch=${t#*/}
     echo "check $os/$arch" >&2
@@ -89,7 +96,7 @@ release() {
   if [[ "${RELEASE_VERIFY:-0}" == 1 ]]; then
     local again cache
     again=$(mktemp -d) cache=$(mktemp -d)
-    trap 'rm -rf "$again" "$cache"' EXIT
+    TMPS+=("$again" "$cache")
     echo "verifying: building everything again from an empty build cache" >&2
     GOCACHE=$cache build_all "$again" "$version" "$commit"
     diff <(sums "$dist") <(sums "$again") >&2 || die "the builds are not reproducible (sha256 differs above)"
@@ -102,7 +109,7 @@ release() {
 
 case "${1:-}" in
 --check) check ;;
--h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
 -*) die "unknown option $1 (see --help)" ;;
 *) release "$@" ;;
 esac

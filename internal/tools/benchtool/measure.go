@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -71,9 +70,7 @@ func (r *runner) run(ctx context.Context, dir string, argv ...string) (sample, e
 		return sample{}, fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, tail(out.String(), 15))
 	}
 	s := sample{Seconds: elapsed}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.RSSKiB = ru.Maxrss
-	}
+	s.RSSKiB = childMaxRSS(cmd.ProcessState)
 	if rssFile != "" {
 		if kib, err := maxRSS(rssFile); err == nil {
 			s.RSSKiB = kib

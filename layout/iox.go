@@ -79,6 +79,11 @@ type verifier struct {
 	done   error // the final result, once reached
 }
 
+// Verify wraps rc so that reading it to EOF checks its size and sha256
+// against f: the final Read returns a *ChecksumError instead of io.EOF when
+// they differ. Close closes rc.
+func Verify(rc io.ReadCloser, f File) io.ReadCloser { return newVerifier(rc, rc, f) }
+
 func newVerifier(r io.Reader, closer io.Closer, f File) *verifier {
 	return &verifier{r: r, closer: closer, file: f, h: sha256.New()}
 }

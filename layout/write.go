@@ -27,6 +27,13 @@ type Entry struct {
 	// download still running); Write calls it once, in archive order, and
 	// closes the reader.
 	Open func() (io.ReadCloser, error)
+	// Move, when set, is used instead of Open by FormatDir: it returns the
+	// path of a complete file holding exactly this entry's content, which
+	// Write renames into place rather than copying. Like Open it may block.
+	// The caller vouches for the content (a verified download); Write checks
+	// only its size. If the rename fails (another file system), Write falls
+	// back to Open. Default (nil): always copy.
+	Move func() (string, error)
 }
 
 // Write writes entries to dst in the given format, atomically: to a

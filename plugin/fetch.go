@@ -83,12 +83,7 @@ func pullPackage(ctx context.Context, c *registry.Client, ref name.Reference, re
 func fetchAndWrite(ctx context.Context, c *registry.Client, rp *remotePackage, st *blobStore, layers []manifest.Layer,
 	dst string, format layout.Format, req pullRequest) (int64, error) {
 	sort.Slice(layers, func(i, j int) bool { return layers[i].Title < layers[j].Title })
-	// One download per digest: files with the same bytes share a blob, and
-	// two downloads into one cache entry would race on its partial file.
-	ready := make(map[string]chan struct{}, len(layers))
-	for _, l := range layers {
-		ready[l.Digest] = make(chan struct{})
-	}
+	blobs := newBlobStates(layers)
 	var fetched atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	downloads, dctx := errgroup.WithContext(gctx)
@@ -96,30 +91,26 @@ func fetchAndWrite(ctx context.Context, c *registry.Client, rp *remotePackage, s
 	g.Go(func() error {
 		started := map[string]bool{}
 		for _, l := range layers {
+			// One download per digest: files with the same bytes share a
+			// blob, and two downloads into one entry would race.
 			if started[l.Digest] {
 				continue
 			}
 			started[l.Digest] = true
 			downloads.Go(func() error {
-				var n int64
-				var err error
-				if b, ok := rp.alreadyRead(l.Digest); ok {
-					n, err = st.put(l, b, req.tracker)
-				} else {
-					n, err = st.fetch(dctx, c, rp.repo, l, req.tracker)
-				}
+				n, cached, err := fetchLayer(dctx, c, rp, st, l, req.tracker)
 				if err != nil {
 					return fmt.Errorf("pulling layer %s: %w", l.Title, err)
 				}
 				fetched.Add(n)
-				close(ready[l.Digest])
+				blobs.done(l.Digest, cached)
 				return nil
 			})
 		}
 		return downloads.Wait()
 	})
 	g.Go(func() error {
-		return layout.Write(gctx, dst, format, writeEntries(gctx, layers, st, ready))
+		return layout.Write(gctx, dst, format, writeEntries(gctx, layers, st, blobs))
 	})
 	if err := g.Wait(); err != nil {
 		return 0, err
@@ -127,22 +118,78 @@ func fetchAndWrite(ctx context.Context, c *registry.Client, rp *remotePackage, s
 	return fetched.Load(), nil
 }
 
+func fetchLayer(ctx context.Context, c *registry.Client, rp *remotePackage, st *blobStore, l manifest.Layer, tr progress.Tracker) (int64, bool, error) {
+	if b, ok := rp.alreadyRead(l.Digest); ok {
+		return st.put(l, b, tr)
+	}
+	return st.fetch(ctx, c, rp.repo, l, tr)
+}
+
+// blobStates tells the writer when each blob is ready, whether it came
+// from the cache, and how many files share it.
+type blobStates struct {
+	ready  map[string]chan struct{}
+	cached map[string]bool // written before ready[d] is closed, read after
+	users  map[string]int
+}
+
+func newBlobStates(layers []manifest.Layer) *blobStates {
+	b := &blobStates{ready: map[string]chan struct{}{}, cached: map[string]bool{}, users: map[string]int{}}
+	for _, l := range layers {
+		if b.users[l.Digest] == 0 {
+			b.ready[l.Digest] = make(chan struct{})
+		}
+		b.users[l.Digest]++
+	}
+	return b
+}
+
+// done records a finished download; only its own goroutine writes cached[d],
+// and the channel close publishes it to the writer.
+func (b *blobStates) done(digest string, cached bool) {
+	b.cached[digest] = cached
+	close(b.ready[digest])
+}
+
+func (b *blobStates) wait(ctx context.Context, digest string) error {
+	select {
+	case <-b.ready[digest]:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // writeEntries hands the writer files whose Open waits for their download.
-func writeEntries(ctx context.Context, layers []manifest.Layer, st *blobStore, ready map[string]chan struct{}) []layout.Entry {
+// A blob from the cache is verified again as it is read. With --no-cache a
+// blob that only one file uses is moved into a directory output instead of
+// copied: it is this pull's own and was verified as it arrived.
+func writeEntries(ctx context.Context, layers []manifest.Layer, st *blobStore, blobs *blobStates) []layout.Entry {
 	entries := make([]layout.Entry, 0, len(layers))
 	for _, l := range layers {
-		entries = append(entries, layout.Entry{
+		e := layout.Entry{
 			Path: l.Title,
 			Size: l.Size,
 			Open: func() (io.ReadCloser, error) {
-				select {
-				case <-ready[l.Digest]:
-				case <-ctx.Done():
-					return nil, ctx.Err()
+				if err := blobs.wait(ctx, l.Digest); err != nil {
+					return nil, err
 				}
-				return os.Open(st.path(l.Digest))
+				f, err := os.Open(st.path(l.Digest))
+				if err != nil || !blobs.cached[l.Digest] {
+					return f, err
+				}
+				return layout.Verify(f, layout.File{Path: l.Title, Size: l.Size, Digest: l.Digest}), nil
 			},
-		})
+		}
+		if st.scratch && blobs.users[l.Digest] == 1 {
+			e.Move = func() (string, error) {
+				if err := blobs.wait(ctx, l.Digest); err != nil {
+					return "", err
+				}
+				return st.path(l.Digest), nil
+			}
+		}
+		entries = append(entries, e)
 	}
 	return entries
 }

@@ -60,7 +60,8 @@ func (o *remoteOptions) chunkBytes() (int64, error) {
 }
 
 // client builds the registry client from the flags and docker's config.
-func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo) (*registry.Client, error) {
+// tune adjusts the options for one command (pull leaves fsync to the end).
+func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo, tune ...func(*registry.Options)) (*registry.Client, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
@@ -79,6 +80,9 @@ func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo) (*registry
 	}
 	if debug.IsEnabled() {
 		opts.Debug = dockerCli.Err()
+	}
+	for _, t := range tune {
+		t(&opts)
 	}
 	return registry.New(opts), nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-zarf/docker-zarf/layout"
+	"github.com/docker-zarf/docker-zarf/registry"
 )
 
 type pullOptions struct {
@@ -66,7 +67,9 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts pu
 	if err != nil {
 		return err
 	}
-	client, err := opts.remote.client(dockerCli, info)
+	// Downloads are not fsynced one by one: cache hits are verified again as
+	// they are read, and the output is made durable once, as a whole.
+	client, err := opts.remote.client(dockerCli, info, func(o *registry.Options) { o.NoSync = true })
 	if err != nil {
 		return err
 	}

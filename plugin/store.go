@@ -21,6 +21,9 @@ import (
 // bytes of one still coming.
 type blobStore struct {
 	dir string
+	// scratch is true for --no-cache: the blobs are this pull's alone, so
+	// the writer may move them into the output instead of copying them.
+	scratch bool
 }
 
 // openStore opens the user's cache, or with --no-cache a scratch directory
@@ -36,7 +39,7 @@ func openStore(req pullRequest) (*blobStore, func(), error) {
 			os.RemoveAll(dir)
 			return nil, nil, fmt.Errorf("creating a scratch directory: %w", err)
 		}
-		return &blobStore{dir: dir}, func() { os.RemoveAll(dir) }, nil
+		return &blobStore{dir: dir, scratch: true}, func() { os.RemoveAll(dir) }, nil
 	}
 	dir := req.cacheDir
 	if dir == "" {
@@ -57,46 +60,48 @@ func (s *blobStore) path(digest string) string {
 }
 
 // fetch makes the blob present in the store and returns how many bytes it
-// took from the network. A blob already in the store is trusted by name:
-// it was verified when it was written, and only complete blobs get there.
-func (s *blobStore) fetch(ctx context.Context, c *registry.Client, repo name.Repository, l manifest.Layer, tr progress.Tracker) (int64, error) {
+// took from the network, and whether it was already there. A blob already
+// in the store was verified when it arrived, but blobs are not fsynced one
+// by one and a cache can rot, so the caller verifies a cached blob again as
+// it reads it.
+func (s *blobStore) fetch(ctx context.Context, c *registry.Client, repo name.Repository, l manifest.Layer, tr progress.Tracker) (int64, bool, error) {
 	p := s.path(l.Digest)
 	bar := tr.Track(l.Title, l.Size)
 	if fi, err := os.Stat(p); err == nil && fi.Size() == l.Size {
 		bar.Skip("cached")
-		return 0, nil
+		return 0, true, nil
 	}
 	var have int64
 	if fi, err := os.Stat(p + ".partial"); err == nil {
 		have = fi.Size()
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return 0, err
+		return 0, false, err
 	}
 	if err := c.Fetch(ctx, repo, layerDescriptor(l), p, bar); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return l.Size - have, nil
+	return l.Size - have, false, nil
 }
 
 // put stores a blob whose verified bytes are already in memory (metadata
 // read while planning the pull) and returns its size: those bytes came
 // from the network once.
-func (s *blobStore) put(l manifest.Layer, b []byte, tr progress.Tracker) (int64, error) {
+func (s *blobStore) put(l manifest.Layer, b []byte, tr progress.Tracker) (int64, bool, error) {
 	p := s.path(l.Digest)
 	bar := tr.Track(l.Title, l.Size)
 	if fi, err := os.Stat(p); err == nil && fi.Size() == l.Size {
 		bar.Skip("cached")
-		return 0, nil
+		return 0, true, nil
 	}
 	// Write beside p, then rename: only complete blobs ever carry a digest
 	// name, and a unique temp name keeps two pulls sharing a cache apart.
 	if err := writeThenRename(p, b); err != nil {
 		bar.Abort(err)
-		return 0, err
+		return 0, false, err
 	}
 	bar.Add(int64(len(b)))
 	bar.Done()
-	return int64(len(b)), nil
+	return int64(len(b)), false, nil
 }
 
 func writeThenRename(p string, b []byte) error {

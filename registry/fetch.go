@@ -195,14 +195,16 @@ func (f *fetch) copy(body io.Reader) error {
 	}
 }
 
-// finish verifies the digest of the whole file, syncs it and renames it
-// into place.
+// finish verifies the digest of the whole file, syncs it (unless
+// Options.NoSync) and renames it into place.
 func (f *fetch) finish() error {
 	if got := sumOf(f.d.Digest.Algorithm, f.h); got != f.d.Digest {
 		return digestError(opFetch, f.repo, "blob %s: received bytes hash to %s", f.d.Digest, got)
 	}
-	if err := f.file.Sync(); err != nil {
-		return newError(opFetch, f.repo, err)
+	if !f.c.opts.NoSync {
+		if err := f.file.Sync(); err != nil {
+			return newError(opFetch, f.repo, err)
+		}
 	}
 	if err := f.file.Close(); err != nil {
 		return newError(opFetch, f.repo, err)

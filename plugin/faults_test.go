@@ -290,10 +290,12 @@ func TestFaultsTolerated(t *testing.T) {
 		scenario  faultproxy.Scenario
 		warn      string // a line stderr must hold; "" for none
 		wantIndex bool   // the tag points at an index (else at the manifest)
+		args      []string
 	}{
-		{"patch-201", faultproxy.PatchCreated(), "", true},
-		{"index-400", faultproxy.IndexRejected(400), "does not accept OCI image indexes", false},
-		{"index-415", faultproxy.IndexRejected(415), "does not accept OCI image indexes", false},
+		// Small blobs go up in the commit PUT; chunks make PATCHes to answer.
+		{"patch-201", faultproxy.PatchCreated(), "", true, []string{"--chunk-size", "64KiB"}},
+		{"index-400", faultproxy.IndexRejected(400), "does not accept OCI image indexes", false, nil},
+		{"index-415", faultproxy.IndexRejected(415), "does not accept OCI image indexes", false, nil},
 	}
 	src := faultPackage(t, 7)
 	for _, tc := range cases {
@@ -302,7 +304,7 @@ func TestFaultsTolerated(t *testing.T) {
 			reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
 			p.Set(tc.scenario)
 			cfg := emptyConfig(t)
-			r := mustSucceed(t, runCLI(t, cfg, "publish", src, "oci://"+reg.Host+"/ns", "--plain-http"))
+			r := mustSucceed(t, runCLI(t, cfg, append([]string{"publish", src, "oci://" + reg.Host + "/ns", "--plain-http"}, tc.args...)...))
 			if p.Fired(tc.scenario.Name) == 0 {
 				t.Fatalf("%s never fired", tc.scenario.Name)
 			}

@@ -126,34 +126,39 @@ func fetchLayer(ctx context.Context, c *registry.Client, rp *remotePackage, st *
 }
 
 // blobStates tells the writer when each blob is ready, whether it came
-// from the cache, and how many files share it.
-type blobStates struct {
-	ready  map[string]chan struct{}
-	cached map[string]bool // written before ready[d] is closed, read after
-	users  map[string]int
+// from the cache, and how many files share it. The map is built before any
+// download starts and only read afterwards; each blob's state is written
+// by its one download and published to the writer by closing ready.
+type blobStates map[string]*blobState
+
+type blobState struct {
+	ready  chan struct{}
+	cached bool
+	users  int
 }
 
-func newBlobStates(layers []manifest.Layer) *blobStates {
-	b := &blobStates{ready: map[string]chan struct{}{}, cached: map[string]bool{}, users: map[string]int{}}
+func newBlobStates(layers []manifest.Layer) blobStates {
+	b := blobStates{}
 	for _, l := range layers {
-		if b.users[l.Digest] == 0 {
-			b.ready[l.Digest] = make(chan struct{})
+		st := b[l.Digest]
+		if st == nil {
+			st = &blobState{ready: make(chan struct{})}
+			b[l.Digest] = st
 		}
-		b.users[l.Digest]++
+		st.users++
 	}
 	return b
 }
 
-// done records a finished download; only its own goroutine writes cached[d],
-// and the channel close publishes it to the writer.
-func (b *blobStates) done(digest string, cached bool) {
-	b.cached[digest] = cached
-	close(b.ready[digest])
+func (b blobStates) done(digest string, cached bool) {
+	st := b[digest]
+	st.cached = cached
+	close(st.ready)
 }
 
-func (b *blobStates) wait(ctx context.Context, digest string) error {
+func (b blobStates) wait(ctx context.Context, digest string) error {
 	select {
-	case <-b.ready[digest]:
+	case <-b[digest].ready:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -164,7 +169,7 @@ func (b *blobStates) wait(ctx context.Context, digest string) error {
 // A blob from the cache is verified again as it is read. With --no-cache a
 // blob that only one file uses is moved into a directory output instead of
 // copied: it is this pull's own and was verified as it arrived.
-func writeEntries(ctx context.Context, layers []manifest.Layer, st *blobStore, blobs *blobStates) []layout.Entry {
+func writeEntries(ctx context.Context, layers []manifest.Layer, st *blobStore, blobs blobStates) []layout.Entry {
 	entries := make([]layout.Entry, 0, len(layers))
 	for _, l := range layers {
 		e := layout.Entry{
@@ -175,13 +180,13 @@ func writeEntries(ctx context.Context, layers []manifest.Layer, st *blobStore, b
 					return nil, err
 				}
 				f, err := os.Open(st.path(l.Digest))
-				if err != nil || !blobs.cached[l.Digest] {
+				if err != nil || !blobs[l.Digest].cached {
 					return f, err
 				}
 				return layout.Verify(f, layout.File{Path: l.Title, Size: l.Size, Digest: l.Digest}), nil
 			},
 		}
-		if st.scratch && blobs.users[l.Digest] == 1 {
+		if st.scratch && blobs[l.Digest].users == 1 {
 			e.Move = func() (string, error) {
 				if err := blobs.wait(ctx, l.Digest); err != nil {
 					return "", err

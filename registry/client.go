@@ -60,6 +60,7 @@ type Options struct {
 type Client struct {
 	opts         Options
 	backoff      backoff
+	putMax       int64 // largest blob sent in the commit PUT; tests lower it
 	tagsPageSize int // the n of a tag list request; 0 leaves the registry's default
 	debug        *debugLog
 
@@ -75,6 +76,7 @@ func New(opts Options) *Client {
 	c := &Client{
 		opts:    opts,
 		backoff: newBackoff(opts.Retries),
+		putMax:  monolithicMax,
 		bases:   map[string]*baseEntry{},
 		auths:   map[string]*authEntry{},
 	}

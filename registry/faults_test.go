@@ -109,6 +109,7 @@ func TestPushUnderFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newTestClient(Options{ChunkSize: tt.chunk})
+			c.putMax = 0 // these cases are about the PATCH path
 			repo := mustRepo(t, reg, "faults/push")
 			b := newBlob(t, size)
 			open := b.stream()
@@ -158,6 +159,7 @@ func TestPushPermanentFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newTestClient(Options{ChunkSize: tt.chunk, Retries: tt.retries})
+			c.putMax = 0 // the PATCH path; TestSmallBlobsGoInTheCommit covers the PUT
 			repo := mustRepo(t, reg, "faults/perm")
 			b := newBlob(t, 256<<10)
 			p.Set(tt.fault)

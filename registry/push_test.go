@@ -30,6 +30,7 @@ func TestPushFetchRoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newTestClient(Options{ChunkSize: tt.chunk})
+			c.putMax = 0 // the PATCH path; TestSmallBlobsGoInTheCommit covers the PUT
 			repo := mustRepo(t, reg, "roundtrip/blobs")
 			b := newBlob(t, tt.size)
 			open := b.stream()

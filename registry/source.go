@@ -121,5 +121,9 @@ func (r *sectionReader) Read(p []byte) (int, error) {
 		return n, err
 	}
 	r.failed = &sourceError{err}
-	return n, r.failed
+	// Hold back the bytes that came with the failure: a verifying source
+	// reports a checksum mismatch with the last bytes, and sending them
+	// would complete the body, letting the registry commit (or refuse)
+	// content known to be wrong. A short body is never committed.
+	return 0, r.failed
 }

@@ -166,6 +166,12 @@ func (u *upload) attempt(ctx context.Context) error {
 		return err
 	}
 	u.bar.SetCurrent(off)
+	if off == 0 && u.d.Size > 0 && u.d.Size <= u.c.putMax && u.c.opts.ChunkSize <= 0 {
+		if err := u.src.seek(0); err != nil {
+			return err
+		}
+		return u.putWhole(ctx)
+	}
 	if u.d.Size > 0 {
 		if err := u.src.seek(off); err != nil {
 			return err
@@ -262,25 +268,13 @@ func (u *upload) send(ctx context.Context, off int64) error {
 // real Content-Length, never chunked transfer encoding (ACR and others
 // refuse it), and Content-Range when ranged.
 func (u *upload) patch(ctx context.Context, off, n int64, ranged bool) error {
-	body := u.src.section(n)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, u.loc, io.NopCloser(progress.Reader(body, u.bar)))
-	if err != nil {
-		return newError(opUpload, u.repo, err)
-	}
-	req.ContentLength = n
-	req.Header.Set("Content-Type", "application/octet-stream")
+	contentRange := ""
 	if ranged {
-		req.Header.Set("Content-Range", fmt.Sprintf("%d-%d", off, off+n-1))
+		contentRange = fmt.Sprintf("%d-%d", off, off+n-1)
 	}
-	resp, err := u.hc.Do(req)
-	if body.failed != nil {
-		if resp != nil {
-			resp.Body.Close()
-		}
-		return body.failed
-	}
+	resp, err := u.sendBody(ctx, http.MethodPatch, u.loc, n, contentRange)
 	if err != nil {
-		return newError(opUpload, u.repo, cleanURLError(err))
+		return err
 	}
 	defer drain(resp)
 	switch resp.StatusCode {
@@ -291,26 +285,93 @@ func (u *upload) patch(ctx context.Context, off, n int64, ranged bool) error {
 	return statusError(opUpload, u.repo, resp)
 }
 
-// commit closes the session with PUT ?digest=, keeping the session URL's
-// own query parameters.
-func (u *upload) commit(ctx context.Context) error {
+// monolithicMax is the largest blob sent in the commit itself. Below it a
+// blob costs two requests (POST, PUT with the bytes), as oras sends it,
+// instead of three; for a package of hundreds of small image blobs the
+// round trips are most of the time. Above it the PATCH stays: ACR refuses
+// monolithic PUTs over about 20 MB.
+const monolithicMax = 4 << 20
+
+// sendBody sends the next n source bytes as the body of one request. A
+// failure of the source (its own checksum at EOF) wins over the transport
+// error it causes.
+func (u *upload) sendBody(ctx context.Context, method, loc string, n int64, contentRange string) (*http.Response, error) {
+	body := u.src.section(n)
+	req, err := http.NewRequestWithContext(ctx, method, loc, io.NopCloser(progress.Reader(body, u.bar)))
+	if err != nil {
+		return nil, newError(opUpload, u.repo, err)
+	}
+	req.ContentLength = n
+	req.Header.Set("Content-Type", "application/octet-stream")
+	if contentRange != "" {
+		req.Header.Set("Content-Range", contentRange)
+	}
+	resp, err := u.hc.Do(req)
+	if body.failed != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, body.failed
+	}
+	if err != nil {
+		return nil, newError(opUpload, u.repo, cleanURLError(err))
+	}
+	return resp, nil
+}
+
+// commitURL is the session URL with ?digest=, keeping its own query
+// parameters.
+func (u *upload) commitURL() (string, error) {
 	loc, err := url.Parse(u.loc)
 	if err != nil {
-		return newError(opUpload, u.repo, err)
+		return "", newError(opUpload, u.repo, err)
 	}
 	q := loc.Query()
 	q.Set("digest", u.d.Digest.String())
 	loc.RawQuery = q.Encode()
-	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodPut, url: loc.String(),
-		ok: []int{http.StatusCreated, http.StatusOK, http.StatusNoContent}})
-	var e *Error
-	if errors.As(err, &e) && e.Code == "DIGEST_INVALID" {
-		e.Err = fmt.Errorf("%w: %w", ErrDigestMismatch, e.Err)
-	}
+	return loc.String(), nil
+}
+
+// commit closes the session with PUT ?digest=.
+func (u *upload) commit(ctx context.Context) error {
+	loc, err := u.commitURL()
 	if err != nil {
 		return err
+	}
+	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodPut, url: loc,
+		ok: []int{http.StatusCreated, http.StatusOK, http.StatusNoContent}})
+	if err != nil {
+		return digestInvalid(err)
 	}
 	drain(resp)
 	u.loc = ""
 	return nil
+}
+
+// putWhole sends the whole blob in the commit: PUT ?digest= with the bytes.
+func (u *upload) putWhole(ctx context.Context) error {
+	loc, err := u.commitURL()
+	if err != nil {
+		return err
+	}
+	resp, err := u.sendBody(ctx, http.MethodPut, loc, u.d.Size, "")
+	if err != nil {
+		return err
+	}
+	defer drain(resp)
+	switch resp.StatusCode {
+	case http.StatusCreated, http.StatusOK, http.StatusNoContent:
+		u.acked, u.loc = u.d.Size, ""
+		return nil
+	}
+	return digestInvalid(statusError(opUpload, u.repo, resp))
+}
+
+// digestInvalid marks a registry's DIGEST_INVALID as ErrDigestMismatch.
+func digestInvalid(err error) error {
+	var e *Error
+	if errors.As(err, &e) && e.Code == "DIGEST_INVALID" {
+		e.Err = fmt.Errorf("%w: %w", ErrDigestMismatch, e.Err)
+	}
+	return err
 }

@@ -67,6 +67,12 @@ func UploadPatch(r *http.Request) bool { return is(r, http.MethodPatch, "upload"
 // UploadPut matches PUT /v2/<name>/blobs/uploads/<id>?digest=… (commit).
 func UploadPut(r *http.Request) bool { return is(r, http.MethodPut, "upload") }
 
+// UploadData matches every upload request that carries blob bytes: a PATCH,
+// or a commit PUT with a body (how small blobs go up in one request).
+func UploadData(r *http.Request) bool {
+	return UploadPatch(r) || (UploadPut(r) && r.ContentLength != 0)
+}
+
 // ManifestGet matches GET /v2/<name>/manifests/<ref>.
 func ManifestGet(r *http.Request) bool { return is(r, http.MethodGet, "manifest") }
 

@@ -26,7 +26,7 @@ const (
 // DropUpload cuts the first count blob PATCHes after `after` body bytes
 // (the registry keeps those bytes in the upload session).
 func DropUpload(after int64, count int) Scenario {
-	return Scenario{Name: NameDropUpload, Match: UploadPatch, Count: count, Action: DropRequestAfter(after)}
+	return Scenario{Name: NameDropUpload, Match: UploadData, Count: count, Action: DropRequestAfter(after)}
 }
 
 // DropDownload cuts the first count blob GET responses after `after` bytes.

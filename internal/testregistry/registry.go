@@ -181,8 +181,13 @@ func (r *Registry) Client() *http.Client {
 // read the last byte of a response before the server-side handler returns.
 func (r *Registry) Requests() []RequestLog { return r.log.snapshot(2 * time.Second) }
 
-// Reset empties the request log.
-func (r *Registry) Reset() { r.log.reset() }
+// Reset empties the request log. It first waits (up to 2 s) for handlers
+// still running, so that a request the client already gave up on (an
+// aborted upload) is not logged after the Reset as if it came later.
+func (r *Registry) Reset() {
+	r.log.snapshot(2 * time.Second)
+	r.log.reset()
+}
 
 // BlobBytesOut is the sum of response body bytes sent for blob GETs
 // (GET /v2/<name>/blobs/<digest>) since the last Reset.

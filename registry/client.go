@@ -61,7 +61,7 @@ type Client struct {
 	opts         Options
 	backoff      backoff
 	putMax       int64 // largest blob sent in the commit PUT; tests lower it
-	tagsPageSize int // the n of a tag list request; 0 leaves the registry's default
+	tagsPageSize int   // the n of a tag list request; 0 leaves the registry's default
 	debug        *debugLog
 
 	bufs sync.Pool // *[]byte of ioBufferSize, for downloads

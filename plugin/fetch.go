@@ -200,8 +200,11 @@ func writeEntries(ctx context.Context, layers []manifest.Layer, st *blobStore, b
 }
 
 // checkOutDir fails early, before any download, when the output directory
-// cannot take the package.
+// cannot take the package. A missing directory is created, as zarf does.
 func checkOutDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output directory %s: %w", dir, err)
+	}
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return fmt.Errorf("output directory %s: %w", dir, err)

@@ -1,15 +1,12 @@
 package definition
 
 import (
-	"archive/tar"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/docker-zarf/docker-zarf/internal/testfixtures"
 )
 
 // fixtures is what the real Zarf CLI made.
@@ -28,35 +25,9 @@ func fixtureYAML(t testing.TB, rel string) []byte {
 		}
 		return b
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	b, ok := testfixtures.Read(t, path).Files["zarf.yaml"]
+	if !ok {
+		t.Fatalf("%s has no zarf.yaml", rel)
 	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(rel, ".zst") {
-		zr, err := zstd.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer zr.Close()
-		r = zr
-	}
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			t.Fatalf("%s has no zarf.yaml", rel)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Name == "zarf.yaml" {
-			b, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return b
-		}
-	}
+	return b
 }

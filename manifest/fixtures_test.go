@@ -1,18 +1,15 @@
 package manifest
 
 import (
-	"archive/tar"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/docker-zarf/docker-zarf/internal/testfixtures"
 
 	"github.com/docker-zarf/docker-zarf/definition"
 )
@@ -28,39 +25,7 @@ type pkgFiles map[string][]byte
 // testdata/fixtures/packages.
 func readPackage(t testing.TB, rel string) pkgFiles {
 	t.Helper()
-	f, err := os.Open(filepath.Join(fixtures, "packages", rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(rel, ".zst") {
-		zr, err := zstd.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer zr.Close()
-		r = zr
-	}
-	files := pkgFiles{}
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return files
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", rel, err)
-		}
-		if h.Typeflag != tar.TypeReg {
-			continue
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[h.Name] = b
-	}
+	return testfixtures.Read(t, filepath.Join(fixtures, "packages", rel)).Files
 }
 
 // layers hashes every file, as layout would hand them to Build.

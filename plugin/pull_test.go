@@ -2,16 +2,15 @@ package plugin
 
 import (
 	"archive/tar"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/docker-zarf/docker-zarf/internal/testfixtures"
+
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
@@ -21,32 +20,7 @@ import (
 // tarHeaders reads every header of a .tar or .tar.zst archive.
 func tarHeaders(t *testing.T, archive string) []*tar.Header {
 	t.Helper()
-	f, err := os.Open(archive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(archive, ".zst") {
-		zr, err := zstd.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer zr.Close()
-		r = zr
-	}
-	var hs []*tar.Header
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return hs
-		}
-		if err != nil {
-			t.Fatalf("reading %s: %v", archive, err)
-		}
-		hs = append(hs, h)
-	}
+	return testfixtures.Read(t, archive).Headers
 }
 
 // fixtureEntryOrder is the member order of Zarf's archive, without the

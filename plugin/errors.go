@@ -2,6 +2,8 @@ package plugin
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -40,6 +42,9 @@ func Describe(err error) string {
 			return "Error: " + msg
 		}
 	}
+	if msg := tlsRemedy(err, rerr); msg != "" {
+		return "Error: " + msg
+	}
 	if errors.Is(err, syscall.ENOSPC) {
 		return "Error: no space left on device: " + oneLine(err.Error()) + "; free some space and run the command again"
 	}
@@ -64,6 +69,31 @@ func remedy(e *registry.Error) string {
 		return fmt.Sprintf("%s is rate limiting requests (429) and the retries ran out; wait a while and run the command again", host)
 	}
 	return ""
+}
+
+// tlsRemedy explains a server certificate that does not verify: where
+// docker-zarf looks for a private CA, and the flag that skips the check.
+func tlsRemedy(err error, rerr *registry.Error) string {
+	var unknown x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	if !errors.As(err, &unknown) && !errors.As(err, &hostname) && !errors.As(err, &invalid) {
+		return ""
+	}
+	host := "HOST"
+	if rerr != nil && rerr.Host != "" {
+		host = rerr.Host
+	}
+	return fmt.Sprintf("the TLS certificate of %s is not trusted (%s): put its CA in ~/.docker/certs.d/%s/ca.crt "+
+		"(or /etc/docker/certs.d/%s/ca.crt), or use --insecure-skip-tls-verify", host, tlsReason(err), host, host)
+}
+
+func tlsReason(err error) string {
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		return cv.Err.Error()
+	}
+	return oneLine(err.Error())
 }
 
 func isPushOp(op string) bool {

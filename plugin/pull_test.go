@@ -177,6 +177,16 @@ func TestPullResolution(t *testing.T) {
 			checkPinned(t, reg.Requests(), tc.ref)
 		})
 	}
+	t.Run("manifest-other-arch", func(t *testing.T) {
+		// A lone amd64 manifest cannot satisfy -a arm64; without -a it is
+		// used as it is.
+		out := t.TempDir()
+		mustFail(t, runCLI(t, cfg, "pull", base+":1.0.0-amd64", "-a", "arm64", "-o", out), "is a single amd64 package, not arm64")
+		if names := dirNames(t, out); len(names) != 0 {
+			t.Fatalf("a refused pull left %v", names)
+		}
+		mustSucceed(t, runCLI(t, cfg, "pull", base+":1.0.0-amd64", "-o", out, "--no-cache", "-q"))
+	})
 	t.Run("missing-arch", func(t *testing.T) {
 		out := t.TempDir()
 		r := runCLI(t, cfg, "pull", s.demo(), "-a", "s390x", "-o", out)

@@ -33,6 +33,10 @@ type remotePackage struct {
 	raw      []byte
 	manifest *v1.Manifest
 	layers   []manifest.Layer
+	// wantArch is the -a the user gave when the reference named a lone
+	// manifest (older Zarf tags): its architecture shows only in zarf.yaml,
+	// so definition checks it there.
+	wantArch string
 
 	// read keeps the small blobs already fetched and verified (zarf.yaml,
 	// checksums.txt, image manifests), so a pull writes them from memory
@@ -44,6 +48,7 @@ type remotePackage struct {
 // resolvePackage reads ref and, when it names an index, picks the os: multi
 // entry for arch ("" means this machine's).
 func resolvePackage(ctx context.Context, c *registry.Client, ref name.Reference, arch string) (*remotePackage, error) {
+	explicit := arch
 	if arch == "" {
 		arch = runtime.GOARCH
 	}
@@ -61,12 +66,13 @@ func resolvePackage(ctx context.Context, c *registry.Client, ref name.Reference,
 			return nil, fmt.Errorf("reading the %s manifest of %s: %w", arch, ref, err)
 		}
 		desc = md
+		explicit = "" // the index entry already matched it
 	}
 	m, err := manifest.ParseManifest(body)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
-	return &remotePackage{repo: repo, desc: desc, raw: body, manifest: m, layers: manifest.LayersOf(m)}, nil
+	return &remotePackage{repo: repo, desc: desc, raw: body, manifest: m, layers: manifest.LayersOf(m), wantArch: explicit}, nil
 }
 
 // layer finds a layer by title.
@@ -157,6 +163,10 @@ func (rp *remotePackage) definition(ctx context.Context, c *registry.Client) (*d
 	def, err := definition.Parse(raw)
 	if err != nil {
 		return nil, nil, fmt.Errorf("zarf.yaml: %w", err)
+	}
+	if rp.wantArch != "" && def.Architecture() != rp.wantArch {
+		return nil, nil, fmt.Errorf("%s is a single %s package, not %s (-a %s)",
+			rp.repo.Digest(rp.desc.Digest.String()), def.Architecture(), rp.wantArch, rp.wantArch)
 	}
 	return def, raw, nil
 }

@@ -62,6 +62,10 @@ func (r *runner) run(ctx context.Context, dir string, argv ...string) (sample, e
 	cmd.Env = r.env
 	cmd.Stdout, cmd.Stderr = &out, &out
 	fmt.Fprintf(r.log, "$ %s\n", strings.Join(argv, " "))
+	// Every timed command starts with no dirty page cache: otherwise the
+	// data the previous command left unflushed (peers never fsync) throttles
+	// the writes of whichever command comes next.
+	flushPageCache()
 	start := time.Now()
 	err := cmd.Run()
 	elapsed := time.Since(start).Seconds()

@@ -22,7 +22,7 @@ test: unit fuzz e2e cross ## Every test: unit and integration, short fuzzing, en
 unit: ## Unit and integration tests (real registries started in-process)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 10m ./...
-	$(GO) test -race -short -count=1 -timeout 10m -run 'Pull|Publish|Copy|Push|Fetch|Walk|Write|Progress|Bar' ./plugin ./registry ./layout ./progress
+	$(GO) test -race -short -count=1 -timeout 10m -run 'Pull|Publish|Copy|Push|Fetch|Walk|Write|Progress|Bar|Stream' ./plugin ./registry ./layout ./progress
 
 fuzz: ## Each fuzz target for $(FUZZTIME)
 	scripts/fuzz.sh $(FUZZTIME)

@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,21 +17,11 @@ import (
 // rawManifest GETs repo@digest as stored.
 func rawManifest(t *testing.T, reg *testregistry.Registry, repo, digest string) []byte {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, reg.URL+"/v2/"+repo+"/manifests/"+digest, nil)
-	if err != nil {
-		t.Fatal(err)
+	status, body, _ := getManifest(t, reg, repo, digest)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s@%s: %d", repo, digest, status)
 	}
-	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json")
-	resp, err := reg.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s@%s: %d %v", repo, digest, resp.StatusCode, err)
-	}
-	return b
+	return body
 }
 
 // TestCopyBetweenRegistries copies Zarf's amd64 demo into a registry whose

@@ -1,12 +1,15 @@
 package plugin
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/docker-zarf/docker-zarf/internal/testfixtures"
+	"github.com/docker-zarf/docker-zarf/internal/testregistry"
 )
 
 // unpackFixture extracts a package archive's files into dir (test inputs only).
@@ -57,4 +60,25 @@ func buildCredHelper(t *testing.T, name string) string {
 	store := filepath.Join(dir, "creds.json")
 	t.Setenv("DZ_CRED_FILE", store)
 	return store
+}
+
+// getManifest GETs repo's manifest or index ref as the registry stores it,
+// with its status and Docker-Content-Digest.
+func getManifest(t *testing.T, reg *testregistry.Registry, repo, ref string) (status int, body []byte, digest string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, reg.URL+"/v2/"+repo+"/manifests/"+ref, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json")
+	resp, err := reg.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body, resp.Header.Get("Docker-Content-Digest")
 }

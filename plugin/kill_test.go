@@ -37,12 +37,12 @@ type dzResult struct {
 	killed         bool // the test killed it before it finished
 }
 
-// dzRun runs bin with args and DOCKER_CONFIG=cfg; killAfter > 0 sends
-// SIGKILL after that long.
-func dzRun(t *testing.T, bin, cfg string, killAfter time.Duration, args ...string) dzResult {
+// dzStart starts bin with args and DOCKER_CONFIG=cfg, its output captured;
+// the process is killed if it outlives 60 s or the test.
+func dzStart(t *testing.T, bin, cfg string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+cfg)
 	var out, errb bytes.Buffer
@@ -50,6 +50,14 @@ func dzRun(t *testing.T, bin, cfg string, killAfter time.Duration, args ...strin
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	return cmd, &out, &errb
+}
+
+// dzRun runs bin with args and DOCKER_CONFIG=cfg; killAfter > 0 sends
+// SIGKILL after that long.
+func dzRun(t *testing.T, bin, cfg string, killAfter time.Duration, args ...string) dzResult {
+	t.Helper()
+	cmd, out, errb := dzStart(t, bin, cfg, args...)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	res := dzResult{}
@@ -161,15 +169,7 @@ func TestKillPublishNeverTagsIncomplete(t *testing.T) {
 // fault action that kills it.
 func dzRunWith(t *testing.T, bin, cfg string, procs chan<- *os.Process, args ...string) dzResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+cfg)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out, errb := dzStart(t, bin, cfg, args...)
 	procs <- cmd.Process
 	_ = cmd.Wait()
 	return dzResult{stdout: out.String(), stderr: errb.String(), code: cmd.ProcessState.ExitCode()}
@@ -215,16 +215,8 @@ func assertTagComplete(t *testing.T, reg *testregistry.Registry, repo, tag strin
 
 func manifestStatus(t *testing.T, reg *testregistry.Registry, repo, ref string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, reg.URL+"/v2/"+repo+"/manifests/"+ref, nil)
-	req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json")
-	resp, err := reg.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(resp.Body)
-	return resp.StatusCode, b.Bytes()
+	status, body, _ := getManifest(t, reg, repo, ref)
+	return status, body
 }
 
 // TestKillPullLeavesNoOutput SIGKILLs pulls mid-download: the output name

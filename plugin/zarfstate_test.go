@@ -284,15 +284,6 @@ func TestZarfStateSkeletonRefused(t *testing.T) {
 // indexDigest is the Docker-Content-Digest the registry serves for repo:tag.
 func indexDigest(t *testing.T, reg *testregistry.Registry, repo, tag string) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodHead, reg.URL+"/v2/"+repo+"/manifests/"+tag, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json")
-	resp, err := reg.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.Header.Get("Docker-Content-Digest")
+	_, _, digest := getManifest(t, reg, repo, tag)
+	return digest
 }

@@ -40,12 +40,19 @@ start_registry() {
   } >"$dir/config.yml"
   "$BIN/registry" serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
   REGISTRY_PID=$!
+  wait_registry "$port" "$dir/registry.log"
+}
+
+# wait_registry PORT LOG: wait up to 10 s for /v2/ to answer; on failure
+# print the server's log.
+wait_registry() {
+  local port=$1 log=$2
   for _ in $(seq 1 100); do
     if curl -s -o /dev/null "http://127.0.0.1:$port/v2/"; then return 0; fi
     sleep 0.1
   done
-  echo "registry did not start; its log:" >&2
-  cat "$dir/registry.log" >&2
+  echo "the registry on port $port did not start; its log:" >&2
+  cat "$log" >&2
   return 1
 }
 
@@ -69,11 +76,5 @@ start_olareg() {
   mkdir -p "$dir/data"
   "$BIN/olareg" serve --addr 127.0.0.1 --port "$port" --dir "$dir/data" --gc-frequency 0s >"$dir/olareg.log" 2>&1 &
   OLAREG_PID=$!
-  for _ in $(seq 1 100); do
-    if curl -s -o /dev/null "http://127.0.0.1:$port/v2/"; then return 0; fi
-    sleep 0.1
-  done
-  echo "olareg did not start; its log:" >&2
-  cat "$dir/olareg.log" >&2
-  return 1
+  wait_registry "$port" "$dir/olareg.log"
 }

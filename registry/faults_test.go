@@ -3,7 +3,6 @@ package registry
 import (
 	"bytes"
 	"errors"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -11,47 +10,6 @@ import (
 	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
 )
-
-// dropUpload cuts the first count blob PATCHes after `after` body bytes:
-// the registry keeps those bytes and the client gets no answer at all.
-// faultproxy.DropUpload is meant to do this, but its abort flushes an
-// implicit "200 OK" before closing, so the client sees a 200 to its PATCH.
-func dropUpload(after int64, count int) faultproxy.Scenario {
-	return faultproxy.Scenario{Name: faultproxy.NameDropUpload, Match: faultproxy.UploadPatch, Count: count,
-		Action: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-			cut := r.Clone(r.Context())
-			cut.Body = io.NopCloser(&cutReader{r: r.Body, left: after})
-			next.ServeHTTP(&discardWriter{h: http.Header{}}, cut)
-			conn, _, err := http.NewResponseController(w).Hijack()
-			if err != nil {
-				panic(http.ErrAbortHandler)
-			}
-			conn.Close()
-		}}
-}
-
-type cutReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (c *cutReader) Read(p []byte) (int, error) {
-	if c.left <= 0 {
-		return 0, io.ErrUnexpectedEOF
-	}
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
-	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	return n, err
-}
-
-type discardWriter struct{ h http.Header }
-
-func (d *discardWriter) Header() http.Header         { return d.h }
-func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (d *discardWriter) WriteHeader(int)             {}
 
 // uploadCounts sums an upload's requests from the registry's log.
 type uploadCounts struct {
@@ -91,11 +49,11 @@ func TestPushUnderFaults(t *testing.T) {
 		wantBytes int64 // bytes the PATCHes carried in all; 0: don't check
 	}{
 		{"chunked drop resumes from registry offset", 64 << 10, false,
-			[]faultproxy.Scenario{dropUpload(30<<10, 1)}, 1, size},
+			[]faultproxy.Scenario{faultproxy.DropUpload(30<<10, 1)}, 1, size},
 		{"chunked drop resumes, seekable source", 64 << 10, true,
-			[]faultproxy.Scenario{dropUpload(10<<10, 2)}, 1, size},
+			[]faultproxy.Scenario{faultproxy.DropUpload(10<<10, 2)}, 1, size},
 		{"monolithic drop starts over", 0, false,
-			[]faultproxy.Scenario{dropUpload(100<<10, 1)}, 2, size + 100<<10},
+			[]faultproxy.Scenario{faultproxy.DropUpload(100<<10, 1)}, 2, size + 100<<10},
 		{"503 on chunk", 64 << 10, false,
 			[]faultproxy.Scenario{faultproxy.ServerError(503, 2, faultproxy.UploadPatch)}, 1, size},
 		{"500 on POST, 502 on PUT", 0, false, []faultproxy.Scenario{

@@ -86,15 +86,22 @@ func sameFiles(t *testing.T, got, want map[string]string) {
 // dirNames lists what a directory holds.
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
-	es, err := os.ReadDir(dir)
+	names, err := listDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
+	return names
+}
+
+// listDir names the entries of dir; for callers without a *testing.T
+// (pollers running beside a command).
+func listDir(dir string) ([]string, error) {
+	es, err := os.ReadDir(dir)
+	names := make([]string, 0, len(es))
 	for _, e := range es {
 		names = append(names, e.Name())
 	}
-	return names
+	return names, err
 }
 
 // TestPullMatchesZarf pulls what the Zarf CLI published and gets the very

@@ -64,8 +64,8 @@ func TestInputsAreReadOnly(t *testing.T) {
 				unpackFixture(t, demoAmd64, work)
 				input = work
 			case "split":
-				for _, e := range mustReadDir(t, src) {
-					copyFile(t, filepath.Join(src, e.Name()), filepath.Join(work, e.Name()))
+				for _, name := range dirNames(t, src) {
+					copyFile(t, filepath.Join(src, name), filepath.Join(work, name))
 				}
 				input = filepath.Join(work, filepath.Base(split000))
 			default:
@@ -80,15 +80,6 @@ func TestInputsAreReadOnly(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustReadDir(t *testing.T, dir string) []os.DirEntry {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return es
 }
 
 func copyFile(t *testing.T, from, to string) {

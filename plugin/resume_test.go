@@ -304,11 +304,7 @@ func tempSize(dir, name string) int64 {
 }
 
 func dirEntries(dir string) []string {
-	es, _ := os.ReadDir(dir)
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name())
-	}
+	names, _ := listDir(dir)
 	return names
 }
 

@@ -107,10 +107,9 @@ func copyBlob(ctx context.Context, c *registry.Client, from, to name.Repository,
 			return nil
 		}
 	}
-	open := func() (io.ReadCloser, error) {
-		rc, _, err := c.OpenBlob(ctx, from, d, 0)
-		return rc, err
-	}
+	// StreamBlob resumes a source connection cut mid-blob, so only a
+	// failure on the target side makes PushBlob start the upload over.
+	open := func() (io.ReadCloser, error) { return c.StreamBlob(ctx, from, d, nil) }
 	return pushOne(ctx, c, to, d, title, open, tr)
 }
 

@@ -3,9 +3,7 @@ package plugin
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"runtime"
 	"sync"
@@ -85,40 +83,21 @@ func (rp *remotePackage) layer(title string) (manifest.Layer, bool) {
 	return manifest.Layer{}, false
 }
 
-// smallBlobTries bounds the reads of a small blob whose body is cut midway:
-// OpenBlob retries a download that fails to start, not one cut after it.
-const smallBlobTries = 5
-
-// readSmallBlob reads blob d into buf (at most d.Size+1 bytes), reading it
-// again from the start when the connection drops during the body.
-func readSmallBlob(ctx context.Context, c *registry.Client, repo name.Repository, d v1.Descriptor, buf *bytes.Buffer) error {
-	var err error
-	for range smallBlobTries {
-		buf.Reset()
-		var rc io.ReadCloser
-		if rc, _, err = c.OpenBlob(ctx, repo, d, 0); err != nil {
-			return err // already retried inside OpenBlob
-		}
-		_, err = io.Copy(buf, io.LimitReader(rc, d.Size+1))
-		rc.Close()
-		if err == nil || ctx.Err() != nil || errors.Is(err, registry.ErrDigestMismatch) {
-			return err
-		}
-	}
-	return err
-}
-
-// readBlob fetches a small blob whole and checks its digest.
+// readBlob fetches a small blob whole. StreamBlob resumes a connection cut
+// mid-body and checks the size and digest at EOF.
 func (rp *remotePackage) readBlob(ctx context.Context, c *registry.Client, d v1.Descriptor) ([]byte, error) {
 	if d.Size > maxSmallBlob {
 		return nil, fmt.Errorf("blob %s is %d bytes, over the %d byte limit for metadata", d.Digest, d.Size, maxSmallBlob)
 	}
-	var buf bytes.Buffer
-	if err := readSmallBlob(ctx, c, rp.repo, d, &buf); err != nil {
+	rc, err := c.StreamBlob(ctx, rp.repo, d, nil)
+	if err != nil {
 		return nil, err
 	}
-	if int64(buf.Len()) != d.Size || sha256Hash(buf.Bytes()) != d.Digest {
-		return nil, fmt.Errorf("blob %s: %w", d.Digest, registry.ErrDigestMismatch)
+	defer rc.Close()
+	var buf bytes.Buffer
+	buf.Grow(int(d.Size))
+	if _, err := buf.ReadFrom(rc); err != nil {
+		return nil, err
 	}
 	rp.mu.Lock()
 	defer rp.mu.Unlock()

@@ -58,7 +58,7 @@ func remedy(e *registry.Error) string {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return fmt.Sprintf("authentication required for %s: run docker login %s", host, host)
 	case http.StatusNotFound:
-		if e.Code == "NAME_UNKNOWN" && isPushOp(e.Op) {
+		if e.Code == "NAME_UNKNOWN" && e.Writes() {
 			return fmt.Sprintf("repository %s does not exist; some registries (ECR) need it created first", e.Repository)
 		}
 	case http.StatusRequestEntityTooLarge:
@@ -94,11 +94,6 @@ func tlsReason(err error) string {
 		return cv.Err.Error()
 	}
 	return oneLine(err.Error())
-}
-
-func isPushOp(op string) bool {
-	op = strings.ToLower(op)
-	return strings.Contains(op, "push") || strings.Contains(op, "upload") || strings.Contains(op, "mount") || strings.Contains(op, "put")
 }
 
 // oneLine folds a multi-line message so that every error is one line.

@@ -52,7 +52,7 @@ func (c *Client) MountBlob(ctx context.Context, dst, from name.Repository, d v1.
 		return false, err
 	}
 	q := url.Values{"mount": {d.Digest.String()}, "from": {from.RepositoryStr()}}
-	resp, err := c.do(ctx, hc, dst, request{op: "mount blob", method: http.MethodPost,
+	resp, err := c.do(ctx, hc, dst, request{op: opMount, method: http.MethodPost,
 		url: c.endpoint(dst, "blobs/uploads/?"+q.Encode()), ok: []int{http.StatusCreated, http.StatusAccepted}})
 	if err != nil {
 		return false, err

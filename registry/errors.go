@@ -105,6 +105,23 @@ func statusError(op string, repo name.Repository, resp *http.Response) *Error {
 	return e
 }
 
+// The operations that write to a registry, as Error.Op names them.
+const (
+	opMount       = "mount blob"
+	opPutManifest = "PUT manifest"
+)
+
+// Writes reports whether the failed operation writes to the registry (a
+// blob upload or mount, a manifest PUT), where a 404 means the repository
+// does not exist rather than that something is missing from it.
+func (e *Error) Writes() bool {
+	switch e.Op {
+	case opUpload, opMount, opPutManifest:
+		return true
+	}
+	return false
+}
+
 // digestError reports bytes that do not match the descriptor.
 func digestError(op string, repo name.Repository, format string, args ...any) *Error {
 	return newError(op, repo, fmt.Errorf("%w: "+format, append([]any{ErrDigestMismatch}, args...)...))

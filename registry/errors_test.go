@@ -49,3 +49,16 @@ func TestUploadHelpers(t *testing.T) {
 		t.Errorf("nextLink = %q, %v", got, err)
 	}
 }
+
+// TestErrorWrites: only operations that write to the registry count, so a
+// 404 on them can mean a missing repository.
+func TestErrorWrites(t *testing.T) {
+	for op, want := range map[string]bool{
+		opUpload: true, opMount: true, opPutManifest: true,
+		"HEAD blob": false, "GET manifest": false, opFetch: false, "list tags": false,
+	} {
+		if got := (&Error{Op: op}).Writes(); got != want {
+			t.Errorf("Error{Op: %q}.Writes() = %v, want %v", op, got, want)
+		}
+	}
+}

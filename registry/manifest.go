@@ -138,7 +138,7 @@ func mediaType(contentType string, body []byte) types.MediaType {
 // match) with Content-Type mediaType. Bodies over 4 MiB are refused before
 // sending.
 func (c *Client) PutManifest(ctx context.Context, ref name.Reference, mediaType string, body []byte) error {
-	const op = "PUT manifest"
+	const op = opPutManifest
 	repo := ref.Context()
 	if len(body) > maxManifestSize {
 		return newError(op, repo, ErrManifestTooLarge)

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/docker-zarf/docker-zarf/internal/claim"
 )
 
 // Entry is one file for Write.
@@ -91,7 +93,7 @@ func planEntries(entries []Entry) ([]Entry, error) {
 }
 
 func writeArchive(ctx context.Context, dst string, compress bool, entries []Entry) (err error) {
-	tmp, err := createTemp(dst)
+	tmp, cl, err := createTemp(dst)
 	if err != nil {
 		return err
 	}
@@ -100,6 +102,7 @@ func writeArchive(ctx context.Context, dst string, compress bool, entries []Entr
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
+		cl.Release()
 	}()
 	bw := bufio.NewWriterSize(tmp, bufSize)
 	if err := writeTar(ctx, bw, compress, entries); err != nil {
@@ -201,23 +204,57 @@ func copyEntry(ctx context.Context, w io.Writer, e Entry, buf []byte) error {
 
 type writerOnly struct{ io.Writer }
 
-// createTemp creates a hidden file beside dst. Unlike os.CreateTemp it
-// creates it 0666 less the umask, the mode os.Create gives, so the
+// createTemp creates a hidden file beside dst, claimed for this process
+// (SweepTemps leaves it alone while the claim holds). Unlike os.CreateTemp
+// it creates it 0666 less the umask, the mode os.Create gives, so the
 // renamed archive has ordinary permissions.
-func createTemp(dst string) (*os.File, error) {
-	name, err := tempName(dst)
+func createTemp(dst string) (*os.File, *claim.Claim, error) {
+	name, cl, err := claimTemp(dst)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+	if err != nil {
+		cl.Release()
+		return nil, nil, err
+	}
+	return f, cl, nil
 }
 
-func tempName(dst string) (string, error) {
+// tempMarker is in every temporary name Write uses; SweepTemps looks for it.
+const tempMarker = ".tmp-"
+
+// claimTemp picks a fresh temporary name beside dst and claims it.
+func claimTemp(dst string) (string, *claim.Claim, error) {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-"+hex.EncodeToString(b[:])), nil
+	name := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+tempMarker+hex.EncodeToString(b[:]))
+	cl, err := claim.Hold(name)
+	if err != nil {
+		return "", nil, err
+	}
+	return name, cl, nil
+}
+
+// SweepTemps removes from dir the temporary files and directories that a
+// Write killed midway left behind. Those of a Write still running in
+// another process are claimed and stay.
+func SweepTemps(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		n := strings.TrimSuffix(e.Name(), claim.Suffix)
+		if !strings.HasPrefix(n, ".") || !strings.Contains(n, tempMarker) || seen[n] {
+			continue
+		}
+		seen[n] = true
+		claim.Sweep(filepath.Join(dir, n))
+	}
 }
 
 // commitFile syncs and closes tmp, renames it to dst and syncs the directory

@@ -11,10 +11,11 @@ import (
 // writeDir writes entries as files under a temporary directory beside dst,
 // makes them durable, then renames the directory to dst.
 func writeDir(ctx context.Context, dst string, entries []Entry) (err error) {
-	tmp, err := tempName(dst)
+	tmp, cl, err := claimTemp(dst)
 	if err != nil {
 		return err
 	}
+	defer cl.Release()
 	if err := os.Mkdir(tmp, 0o777); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/layout/layouttest"
 	"github.com/docker-zarf/docker-zarf/manifest"
 	"github.com/docker-zarf/docker-zarf/registry"
@@ -298,7 +300,7 @@ func TestPullDirNeverEscapes(t *testing.T) {
 	mustSucceed(t, runCLI(t, cfg, "publish", faultPackage(t, 41), "oci://"+reg.Host+"/ns", "--plain-http", "-q"))
 	ctx := context.Background()
 	c := registry.New(registry.Options{PlainHTTP: true})
-	ref, err := registry.ParseReference("oci://" + reg.Host + "/ns/" + faultPkgName + ":0.0.1")
+	ref, err := journey.ParseReference("oci://" + reg.Host + "/ns/" + faultPkgName + ":0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +322,7 @@ func TestPullDirNeverEscapes(t *testing.T) {
 	}
 	evil := []byte("escaped\n")
 	ed := v1.Descriptor{MediaType: manifest.MediaTypeLayer, Size: int64(len(evil)), Digest: sha256Hash(evil)}
-	if err := c.PushBlob(ctx, ref.Context(), ed, bytesOpener(evil), nil); err != nil {
+	if err := c.PushBlob(ctx, ref.Context(), ed, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(evil)), nil }, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, title := range []string{"../escape.txt", "../../escape.txt", "/tmp/escape.txt"} {

@@ -44,7 +44,7 @@ func runCLIContext(ctx context.Context, t *testing.T, configDir string, args ...
 	if err := dockerCli.Initialize(opts); err != nil {
 		t.Fatal(err)
 	}
-	root := NewRootCmd(dockerCli, BuildInfo{Version: "v0.0.0-test", Commit: "abc123"})
+	root := NewRootCmd("zarf", true, dockerCli, BuildInfo{Version: "v0.0.0-test", Commit: "abc123"})
 	root.SetArgs(args)
 	root.SetOut(&out)
 	root.SetErr(&errb)

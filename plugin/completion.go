@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/docker/cli/cli"
@@ -91,5 +92,5 @@ func writeCompletion(w io.Writer, shell string) error {
 	case "powershell":
 		return root.GenPowerShellCompletionWithDesc(w)
 	}
-	return usageErrorf("unknown shell %q: use bash, zsh, fish or powershell", shell)
+	return fmt.Errorf("unknown shell %q: use bash, zsh, fish or powershell", shell)
 }

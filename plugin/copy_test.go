@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/docker-zarf/docker-zarf/journey"
 )
 
 // rawManifest GETs repo@digest as stored.
@@ -48,7 +49,7 @@ func TestCopyBetweenRegistries(t *testing.T) {
 	}
 
 	want := sha256Hash(zarfManifest).String()
-	var res publishResult
+	var res journey.Published
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("-o json printed %q: %v", r.stdout, err)
 	}

@@ -12,17 +12,9 @@ import (
 
 	"github.com/docker/cli/cli"
 
+	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
-
-// usageError is a mistake in what the user typed: a reference, a flag value.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usageErrorf(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
 
 // Describe is the one place that turns an error into the line the user
 // reads. Registry failures that have a known remedy say what to do; every
@@ -44,6 +36,9 @@ func Describe(err error) string {
 	}
 	if msg := tlsRemedy(err, rerr); msg != "" {
 		return "Error: " + msg
+	}
+	if errors.Is(err, journey.ErrNoTag) {
+		return "Error: " + oneLine(err.Error()) + "; give one with --tag"
 	}
 	if errors.Is(err, syscall.ENOSPC) {
 		return "Error: no space left on device: " + oneLine(err.Error()) + "; free some space and run the command again"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/layout/layouttest"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
@@ -151,7 +152,7 @@ func TestRegistryErrorsAtTheCommandLine(t *testing.T) {
 // repository does not exist).
 func registryTags(t *testing.T, reg *testregistry.Registry, repo string) []string {
 	t.Helper()
-	ref, err := registry.ParseRepository("oci://" + reg.Host + "/" + repo)
+	ref, err := journey.ParseRepository("oci://" + reg.Host + "/" + repo)
 	if err != nil {
 		t.Fatal(err)
 	}

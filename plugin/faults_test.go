@@ -71,7 +71,7 @@ func cliRunShared(ctx context.Context, configDir string, args ...string) cliResu
 	if err != nil {
 		return cliResult{err: err}
 	}
-	root := NewRootCmd(dockerCli, BuildInfo{Version: "v0.0.0-test"})
+	root := NewRootCmd("zarf", true, dockerCli, BuildInfo{Version: "v0.0.0-test"})
 	root.SetArgs(args)
 	root.SetOut(&out)
 	root.SetErr(&errb)

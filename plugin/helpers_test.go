@@ -1,12 +1,16 @@
 package plugin
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/docker-zarf/docker-zarf/internal/testfixtures"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
@@ -81,4 +85,9 @@ func getManifest(t *testing.T, reg *testregistry.Registry, repo, ref string) (st
 		t.Fatal(err)
 	}
 	return resp.StatusCode, body, resp.Header.Get("Docker-Content-Digest")
+}
+
+func sha256Hash(b []byte) v1.Hash {
+	sum := sha256.Sum256(b)
+	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
 }

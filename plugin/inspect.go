@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/docker/cli/cli"
@@ -13,6 +12,7 @@ import (
 	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
+	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/manifest"
 )
 
@@ -54,43 +54,45 @@ layer are fetched: a few kilobytes, whatever the package's size.`,
 	return cmd
 }
 
-// inspected is what inspect found, whichever the source.
-type inspected struct {
-	raw    []byte           // zarf.yaml as stored
-	json   []byte           // the definition as JSON
-	layers []manifest.Layer // with media types from the manifest or, on disk, the layer type
-}
-
 func runInspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts inspectOptions, src string) error {
 	if err := opts.output.validate("yaml", "json"); err != nil {
 		return err
 	}
-	var (
-		res *inspected
-		err error
-	)
-	if strings.HasPrefix(src, ociScheme) {
-		res, err = inspectRemote(ctx, dockerCli, info, opts, src)
-	} else {
-		res, err = inspectLocal(ctx, opts, src)
-	}
+	res, err := inspect(ctx, dockerCli, info, opts, src)
 	if err != nil {
 		return err
 	}
 	out := dockerCli.Out()
 	switch {
 	case opts.layers:
-		return printLayers(out, opts.output.format, res.layers)
+		return printLayers(out, opts.output.format, res.Layers)
 	case opts.sbom != "":
 		if !opts.output.quiet {
 			fmt.Fprintf(dockerCli.Err(), "Extracted SBOMs into %s\n", opts.sbom)
 		}
 		return nil
 	case opts.output.format == "json":
-		return writeIndentedJSON(out, res.json)
+		return writeIndentedJSON(out, res.JSON)
 	}
-	_, err = out.Write(res.raw)
+	_, err = out.Write(res.Raw)
 	return err
+}
+
+// inspect reads src from its registry, or from disk.
+func inspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts inspectOptions, src string) (*journey.Inspected, error) {
+	jo := journey.InspectOptions{Arch: opts.arch, LayersOnly: opts.layers, SBOMDir: opts.sbom}
+	if !journey.IsReference(src) {
+		return journey.InspectLocal(ctx, src, jo)
+	}
+	ref, err := journey.ParseReference(src)
+	if err != nil {
+		return nil, err
+	}
+	c, err := opts.remote.client(dockerCli, info)
+	if err != nil {
+		return nil, err
+	}
+	return journey.Inspect(ctx, c, ref, jo)
 }
 
 func printLayers(w io.Writer, format string, layers []manifest.Layer) error {

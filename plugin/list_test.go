@@ -10,6 +10,7 @@ import (
 	"github.com/docker/go-units"
 
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/layout/layouttest"
 )
 
@@ -69,12 +70,12 @@ func TestListPaginatedTags(t *testing.T) {
 		t.Fatalf("%d tag list requests for 6 tags in pages of 2, want at least 3", lists)
 	}
 
-	var rows []listedTag
+	var rows []journey.Tag
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
 		t.Fatalf("ls -o json printed %q: %v", r.stdout, err)
 	}
 	repo := reg.Host + "/team/demo"
-	want := []listedTag{
+	want := []journey.Tag{
 		{Tag: "1.0.0", Architectures: []string{"amd64", "arm64"}, Size: tagSize(t, repo, "1.0.0")},
 		{Tag: "a", Architectures: []string{"arm64"}, Size: tagSize(t, repo, "a")},
 		{Tag: "b", Architectures: []string{"arm64"}, Size: tagSize(t, repo, "b")},
@@ -82,7 +83,7 @@ func TestListPaginatedTags(t *testing.T) {
 		{Tag: "d", Architectures: []string{"arm64"}, Size: tagSize(t, repo, "d")},
 		{Tag: "skel", Architectures: []string{"skeleton"}, Size: tagSize(t, repo, "skel"), Skeleton: true},
 	}
-	slices.SortFunc(rows, func(a, b listedTag) int { return strings.Compare(a.Tag, b.Tag) })
+	slices.SortFunc(rows, func(a, b journey.Tag) int { return strings.Compare(a.Tag, b.Tag) })
 	if len(rows) != len(want) {
 		t.Fatalf("ls listed %+v, want %+v", rows, want)
 	}

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
+	"path/filepath"
 
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli-plugins/metadata"
 	cliplugin "github.com/docker/cli/cli-plugins/plugin"
 	"github.com/docker/cli/cli/command"
-	"github.com/spf13/cobra"
 )
 
 // Exit codes. They follow docker: 1 for a failed run and for a wrong number
@@ -29,10 +28,10 @@ type BuildInfo struct {
 	Commit  string // "" when unknown
 }
 
-// Main runs docker-zarf with the process arguments and returns the exit code.
-// docker starts a plugin as `docker-zarf [global flags] zarf …`; a standalone
-// run (`docker-zarf publish …`) is rewritten to that form so that both go
-// through the same plugin runtime and honour --config, -D and -l alike.
+// Main runs docker-zarf with the process arguments and returns the exit
+// code. Started by docker, it runs as the plugin `zarf`; started by hand,
+// it runs the same tree under its own name, with docker's global flags
+// (--config, -D, -l, …) parsed the way docker parses them, as buildx does.
 func Main(args []string, info BuildInfo) int {
 	dockerCli, err := command.NewDockerCli()
 	if err != nil {
@@ -40,15 +39,34 @@ func Main(args []string, info BuildInfo) int {
 		return ExitFailure
 	}
 	if cliplugin.RunningStandalone() {
-		os.Args = standaloneArgs(args)
+		err = runStandalone(dockerCli, args, info)
+	} else {
+		err = cliplugin.RunPlugin(dockerCli, NewRootCmd("zarf", true, dockerCli, info), Metadata(info))
 	}
-	root := NewRootCmd(dockerCli, info)
-	err = cliplugin.RunPlugin(dockerCli, root, Metadata(info))
 	if err == nil {
 		return 0
 	}
 	fmt.Fprintln(dockerCli.Err(), Describe(err))
 	return exitCode(err)
+}
+
+// runStandalone runs `docker-zarf [global flags] SUB …`. The global flags
+// go on the root, as docker's plugin runtime puts them on its `docker`
+// root, and are parsed up to the first subcommand.
+func runStandalone(dockerCli *command.DockerCli, args []string, info BuildInfo) error {
+	root := NewRootCmd(filepath.Base(args[0]), false, dockerCli, info)
+	opts, flags := cli.SetupPluginRootCommand(root)
+	tcmd := cli.NewTopLevelCommand(root, dockerCli, opts, flags)
+	tcmd.SetArgs(args[1:])
+	cmd, rest, err := tcmd.HandleGlobalFlags()
+	if err != nil {
+		return err
+	}
+	if err := tcmd.Initialize(); err != nil {
+		return err
+	}
+	cmd.SetArgs(rest)
+	return cmd.Execute()
 }
 
 // Metadata is what `docker-zarf docker-cli-plugin-metadata` answers.
@@ -71,29 +89,4 @@ func exitCode(err error) int {
 		return st.StatusCode
 	}
 	return ExitFailure
-}
-
-// standaloneArgs turns `docker-zarf [globals] SUB …` into
-// `docker-zarf [globals] zarf SUB …`. The plugin name goes right before the
-// first word that is one of our subcommands, so that docker's global flags
-// (which must come before the plugin name) stay where docker expects them.
-func standaloneArgs(args []string) []string {
-	subs := []string{"publish", "pull", "inspect", "ls", "list", "version", "completion", "help"}
-	out := slices.Clone(args[:1])
-	for i, a := range args[1:] {
-		switch {
-		case a == cobra.ShellCompRequestCmd || a == cobra.ShellCompNoDescRequestCmd:
-			// A standalone completion script asks `docker-zarf __complete
-			// publish …`; docker's tree completes `__complete zarf publish …`.
-			out = append(out, args[1:i+2]...)
-			out = append(out, "zarf")
-			return append(out, args[i+2:]...)
-		case slices.Contains(subs, a):
-			out = append(out, args[1:i+1]...)
-			out = append(out, "zarf")
-			return append(out, args[i+1:]...)
-		}
-	}
-	out = append(out, "zarf")
-	return append(out, args[1:]...)
 }

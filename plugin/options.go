@@ -59,6 +59,27 @@ func (o *remoteOptions) chunkBytes() (int64, error) {
 	return n, nil
 }
 
+// sideOptions are copy's per-registry transport flags, oras cp's
+// --from-plain-http and --to-plain-http and their TLS pair. --plain-http
+// and --insecure-skip-tls-verify keep meaning both sides.
+type sideOptions struct {
+	plainHTTP bool
+	insecure  bool
+}
+
+func (o *sideOptions) addFlags(fs *pflag.FlagSet, side, what string) {
+	fs.BoolVar(&o.plainHTTP, side+"-plain-http", false, "Use plain HTTP for "+what)
+	fs.BoolVar(&o.insecure, side+"-insecure-skip-tls-verify", false, "Skip TLS certificate verification for "+what)
+}
+
+// sideClient is the client of one side of a copy.
+func (o *remoteOptions) sideClient(dockerCli command.Cli, info BuildInfo, side sideOptions) (*registry.Client, error) {
+	return o.client(dockerCli, info, func(ro *registry.Options) {
+		ro.PlainHTTP = o.plainHTTP || side.plainHTTP
+		ro.InsecureSkipTLSVerify = o.insecure || side.insecure
+	})
+}
+
 // client builds the registry client from the flags and docker's config.
 // tune adjusts the options for one command (pull leaves fsync to the end).
 func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo, tune ...func(*registry.Options)) (*registry.Client, error) {
@@ -85,6 +106,13 @@ func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo, tune ...fu
 		t(&opts)
 	}
 	return registry.New(opts), nil
+}
+
+// warner prints journey warnings on stderr as docker does.
+func warner(dockerCli command.Cli) func(string, ...any) {
+	return func(format string, args ...any) {
+		fmt.Fprintf(dockerCli.Err(), "WARNING: "+format+"\n", args...)
+	}
 }
 
 func userAgent(info BuildInfo) string {

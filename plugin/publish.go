@@ -2,18 +2,24 @@ package plugin
 
 import (
 	"context"
-	"strings"
+	"errors"
+	"fmt"
 
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
+
+	"github.com/docker-zarf/docker-zarf/journey"
+	"github.com/docker-zarf/docker-zarf/layout"
 )
 
 type publishOptions struct {
-	remote remoteOptions
-	output outputOptions
-	tag    string
-	arch   string
+	remote   remoteOptions
+	from, to sideOptions // copy: per-side transport flags
+	output   outputOptions
+	tag      string
+	arch     string
 }
 
 func newPublishCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
@@ -37,7 +43,7 @@ touching the local disk.`,
   docker zarf publish oci://registry-a.example.com/team/demo:1.0.0 oci://registry-b.example.com/mirror`,
 		Args: cli.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if strings.HasPrefix(args[0], ociScheme) {
+			if journey.IsReference(args[0]) {
 				return runCopy(cmd.Context(), dockerCli, info, opts, args[0], args[1])
 			}
 			return runPublish(cmd.Context(), dockerCli, info, opts, args[0], args[1])
@@ -47,6 +53,8 @@ touching the local disk.`,
 	fs := cmd.Flags()
 	opts.remote.addFlags(fs)
 	opts.remote.addChunkFlag(fs)
+	opts.from.addFlags(fs, "from", "the source registry (copy)")
+	opts.to.addFlags(fs, "to", "the target registry (copy)")
 	opts.output.addFlags(fs, "text", "json")
 	fs.StringVar(&opts.tag, "tag", "", "Tag to publish under (default: the package version, with -<flavor> when it has one)")
 	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to copy from an oci:// source (default: this machine's)")
@@ -55,7 +63,7 @@ touching the local disk.`,
 }
 
 func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts publishOptions, src, dst string) error {
-	target, err := parseRepository(dst)
+	target, err := parsePublishTarget(dst)
 	if err != nil {
 		return err
 	}
@@ -66,22 +74,66 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 	if err != nil {
 		return err
 	}
-	pkg, err := openPackage(ctx, src)
+	pkg, err := layout.Open(ctx, src)
 	if err != nil {
 		return err
 	}
 	defer pkg.Close()
 
 	tr := opts.output.tracker(dockerCli, "pushed")
-	res, err := publishPackage(ctx, client, pkg, target, pushOptions{
-		tag:         opts.tag,
-		concurrency: opts.remote.concurrency,
-		tracker:     tr,
-		warn:        dockerCli.Err(),
+	res, err := journey.Publish(ctx, client, pkg, target, journey.PublishOptions{
+		Tag:         opts.tag,
+		Concurrency: opts.remote.concurrency,
+		Progress:    tr,
+		Warnf:       warner(dockerCli),
 	})
 	tr.Wait()
 	if err != nil {
 		return err
 	}
 	return opts.output.print(dockerCli.Out(), res, "Published %s\n", res.Reference)
+}
+
+// runCopy copies a package between registries. The source and the target
+// each get their own client, so --from-plain-http and --to-plain-http (and
+// the TLS pair) apply to one side only, as with oras cp.
+func runCopy(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts publishOptions, src, dst string) error {
+	from, err := journey.ParseReference(src)
+	if err != nil {
+		return err
+	}
+	ns, err := parsePublishTarget(dst)
+	if err != nil {
+		return err
+	}
+	if err := opts.output.validate("text", "json"); err != nil {
+		return err
+	}
+	srcClient, err := opts.remote.sideClient(dockerCli, info, opts.from)
+	if err != nil {
+		return err
+	}
+	dstClient, err := opts.remote.sideClient(dockerCli, info, opts.to)
+	if err != nil {
+		return err
+	}
+	tr := opts.output.tracker(dockerCli, "copied")
+	res, err := journey.Copy(ctx, srcClient, dstClient, from, ns, journey.CopyOptions{
+		Arch: opts.arch, Tag: opts.tag, Concurrency: opts.remote.concurrency, Progress: tr, Warnf: warner(dockerCli),
+	})
+	tr.Wait()
+	if err != nil {
+		return err
+	}
+	return opts.output.print(dockerCli.Out(), res, "Copied %s to %s\n", from, res.Reference)
+}
+
+// parsePublishTarget parses publish's oci://REGISTRY/NAMESPACE, saying how
+// to give a tag when the user wrote one into it.
+func parsePublishTarget(s string) (name.Repository, error) {
+	repo, err := journey.ParseRepository(s)
+	if errors.Is(err, journey.ErrHasIdentifier) {
+		return repo, fmt.Errorf("invalid repository %q: publish takes oci://REGISTRY/NAMESPACE without a tag (use --tag)", s)
+	}
+	return repo, err
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/docker-zarf/docker-zarf/journey"
 )
 
 var (
@@ -142,7 +143,7 @@ func TestPublishRepublishReplacesOwnEntryOnly(t *testing.T) {
 	if len(idx.Manifests) != 2 {
 		t.Fatalf("index has %d entries after republishing amd64, want 2", len(idx.Manifests))
 	}
-	var res publishResult
+	var res journey.Published
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("-o json printed %q: %v", r.stdout, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
+	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
@@ -59,7 +60,7 @@ resumes where it stopped.`,
 }
 
 func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts pullOptions, refStr string) error {
-	ref, err := parseReference(refStr)
+	ref, err := journey.ParseReference(refStr)
 	if err != nil {
 		return err
 	}
@@ -75,9 +76,9 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts pu
 	}
 	out := outputOptions{format: "text", quiet: opts.quiet}
 	tr := out.tracker(dockerCli, "pulled")
-	res, err := pullPackage(ctx, client, ref, pullRequest{
-		arch: opts.arch, outDir: opts.outDir, format: format, components: opts.components,
-		cacheDir: opts.cacheDir, noCache: opts.noCache, concurrency: opts.remote.concurrency, tracker: tr,
+	res, err := journey.Pull(ctx, client, ref, journey.PullOptions{
+		Arch: opts.arch, OutDir: opts.outDir, Format: format, Components: opts.components,
+		CacheDir: opts.cacheDir, NoCache: opts.noCache, Concurrency: opts.remote.concurrency, Progress: tr,
 	})
 	tr.Wait()
 	if err != nil {
@@ -88,9 +89,9 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts pu
 	}
 	if len(opts.components) > 0 {
 		fmt.Fprintf(dockerCli.Err(), "Fetched %s of the package's %s (%d of %d layers)\n",
-			units.BytesSize(float64(res.fetchedBytes)), units.BytesSize(float64(res.packageBytes)), res.fetchedLayers, res.packageLayers)
+			units.BytesSize(float64(res.FetchedBytes)), units.BytesSize(float64(res.PackageBytes)), res.FetchedLayers, res.PackageLayers)
 	}
-	_, err = fmt.Fprintln(dockerCli.Out(), res.path)
+	_, err = fmt.Fprintln(dockerCli.Out(), res.Path)
 	return err
 }
 
@@ -99,5 +100,5 @@ func pullFormat(s string) (layout.Format, error) {
 	case layout.FormatTarZst, layout.FormatTar, layout.FormatDir:
 		return f, nil
 	}
-	return "", usageErrorf("--format %q is not one of tar.zst, tar, dir", s)
+	return "", fmt.Errorf("--format %q is not one of tar.zst, tar, dir", s)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/docker-zarf/docker-zarf/journey"
 )
 
 // walk calls fn for cmd and every command under it.
@@ -27,7 +28,7 @@ func TestCommandTreeDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := NewRootCmd(dockerCli, BuildInfo{Version: "v0.0.0-test"})
+	root := NewRootCmd("zarf", true, dockerCli, BuildInfo{Version: "v0.0.0-test"})
 	seen := 0
 	walk(root, func(c *cobra.Command) {
 		seen++
@@ -68,7 +69,7 @@ func TestOutputStreams(t *testing.T) {
 	target := "oci://" + reg.Host + "/streams"
 
 	r := mustSucceed(t, runCLI(t, cfg, "publish", demoAmd64, target, "-o", "json"))
-	var res publishResult
+	var res journey.Published
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("publish -o json stdout is not JSON: %v\n%s", err, r.stdout)
 	}

@@ -120,7 +120,8 @@ func (j *journeys) do(ctx context.Context, s step) error {
 	}
 	fmt.Fprintf(os.Stderr, "%s %s run %d: %s %s\n", j.reg.Name, j.p.Name, j.run, s.tool, s.journey)
 	if s.tool == toolDZ && j.cfg.profile != "" {
-		s.argv = append(s.argv, "--cpuprofile", filepath.Join(j.cfg.profile, j.profileName(s.journey)))
+		// dzprof is docker-zarf with a CPU profile: dzprof PROFILE ARGS…
+		s.argv = append([]string{j.bin("dzprof"), filepath.Join(j.cfg.profile, j.profileName(s.journey))}, s.argv[1:]...)
 	}
 	got, err := j.r.run(ctx, s.dir, s.argv...)
 	if err != nil {

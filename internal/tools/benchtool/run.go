@@ -24,7 +24,7 @@ type registryTarget struct {
 // runConfig is everything runCmd's flags say.
 type runConfig struct {
 	work, bin, out string
-	profile        string // "": no profiles; else docker-zarf --cpuprofile files go here
+	profile        string // "": no profiles; else dzprof writes docker-zarf CPU profiles here
 	runs           int
 	sizes          []float64
 	kinds          []string
@@ -97,7 +97,7 @@ func parseRun(args []string) (*runConfig, error) {
 	fs.StringVar(&cfg.work, "work", "", "work directory (packages, outputs)")
 	fs.StringVar(&cfg.bin, "bin", "bin", "directory holding docker-zarf, oras and crane")
 	fs.StringVar(&cfg.out, "out", "bench-results", "directory for the results")
-	fs.StringVar(&cfg.profile, "profile", "", "directory for docker-zarf CPU profiles (--cpuprofile); empty: none")
+	fs.StringVar(&cfg.profile, "profile", "", "directory for docker-zarf CPU profiles (through bin/dzprof); empty: none")
 	fs.IntVar(&cfg.runs, "runs", 3, "runs per journey (the median is reported)")
 	sizes := fs.String("sizes", "1", "comma-separated sizes in GiB of the big package")
 	kinds := fs.String("packages", "big,many,mixed", "which packages")

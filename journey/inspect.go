@@ -1,44 +1,54 @@
-package plugin
+package journey
 
 import (
 	"context"
 	"fmt"
 	"os"
 
-	"github.com/docker/cli/cli/command"
+	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/manifest"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
-// inspectRemote fetches the index, the manifest and zarf.yaml, and with
-// --sbom the sboms.tar layer, nothing else.
-func inspectRemote(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts inspectOptions, src string) (*inspected, error) {
-	ref, err := parseReference(src)
+// InspectOptions tune Inspect and InspectLocal. The zero value reads this
+// machine's architecture and returns zarf.yaml and the layers.
+type InspectOptions struct {
+	// Arch is the architecture to inspect. Default (""): runtime.GOARCH.
+	Arch string
+	// LayersOnly skips zarf.yaml: the manifest alone answers.
+	LayersOnly bool
+	// SBOMDir, when set, receives the extracted sboms.tar instead.
+	SBOMDir string
+}
+
+// Inspected is what Inspect found, whichever the source.
+type Inspected struct {
+	Raw    []byte           // zarf.yaml as stored
+	JSON   []byte           // the definition as JSON
+	Layers []manifest.Layer // titles, digests and sizes
+}
+
+// Inspect fetches the index, the manifest and zarf.yaml, and with SBOMDir
+// the sboms.tar layer, nothing else.
+func Inspect(ctx context.Context, c *registry.Client, ref name.Reference, o InspectOptions) (*Inspected, error) {
+	rp, err := resolvePackage(ctx, c, ref, o.Arch)
 	if err != nil {
 		return nil, err
 	}
-	c, err := opts.remote.client(dockerCli, info)
-	if err != nil {
-		return nil, err
-	}
-	rp, err := resolvePackage(ctx, c, ref, opts.arch)
-	if err != nil {
-		return nil, err
-	}
-	res := &inspected{layers: rp.layers}
-	if opts.layers {
+	res := &Inspected{Layers: rp.layers}
+	if o.LayersOnly {
 		return res, nil
 	}
-	if opts.sbom != "" {
-		return res, extractRemoteSBOM(ctx, c, rp, opts.sbom)
+	if o.SBOMDir != "" {
+		return res, extractRemoteSBOM(ctx, c, rp, o.SBOMDir)
 	}
 	def, raw, err := rp.definition(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	res.raw, res.json = raw, def.JSON()
+	res.Raw, res.JSON = raw, def.JSON()
 	return res, nil
 }
 
@@ -76,9 +86,9 @@ func extractFile(ctx context.Context, path, dir string) error {
 	return nil
 }
 
-// inspectLocal reads a package on disk in any form publish accepts.
-func inspectLocal(ctx context.Context, opts inspectOptions, src string) (*inspected, error) {
-	pkg, err := openPackage(ctx, src)
+// InspectLocal reads a package on disk in any form publish accepts.
+func InspectLocal(ctx context.Context, path string, o InspectOptions) (*Inspected, error) {
+	pkg, err := layout.Open(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -87,12 +97,12 @@ func inspectLocal(ctx context.Context, opts inspectOptions, src string) (*inspec
 	if err != nil {
 		return nil, err
 	}
-	res := &inspected{raw: raw, json: pkg.Definition.JSON()}
+	res := &Inspected{Raw: raw, JSON: pkg.Definition.JSON()}
 	for _, f := range pkg.Files {
-		res.layers = append(res.layers, manifest.Layer{Title: f.Path, Digest: f.Digest, Size: f.Size})
+		res.Layers = append(res.Layers, manifest.Layer{Title: f.Path, Digest: f.Digest, Size: f.Size})
 	}
-	if opts.sbom != "" {
-		return res, extractLocalSBOM(ctx, pkg, opts.sbom)
+	if o.SBOMDir != "" {
+		return res, extractLocalSBOM(ctx, pkg, o.SBOMDir)
 	}
 	return res, nil
 }

@@ -1,6 +1,7 @@
-package registry
+package journey
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -8,8 +9,16 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 )
 
-// schemePrefix marks an OCI reference on the command line, as in Zarf.
-const schemePrefix = "oci://"
+// Scheme marks an OCI reference on the command line, as in Zarf.
+const Scheme = "oci://"
+
+// ErrHasIdentifier is returned by ParseRepository for a reference that
+// carries a tag or digest where a repository was wanted. Each command words
+// the remedy its own way (publish: --tag; ls: drop the tag).
+var ErrHasIdentifier = errors.New("a repository takes no tag or digest")
+
+// IsReference tells an oci:// argument from a path on disk.
+func IsReference(s string) bool { return strings.HasPrefix(s, Scheme) }
 
 // ParseReference parses "oci://REGISTRY/REPO:TAG" or
 // "oci://REGISTRY/REPO@sha256:...". The registry must be explicit and the
@@ -69,15 +78,15 @@ func checkGrammar(s, rest string, wantID bool) error {
 	case wantID && !tagged && !digested:
 		return fmt.Errorf("invalid reference %q: add a tag or digest, as in %s:1.0.0", s, s)
 	case !wantID && (tagged || digested):
-		return fmt.Errorf("invalid repository %q: publish takes oci://REGISTRY/NAMESPACE without a tag (use --tag)", s)
+		return fmt.Errorf("invalid repository %q: %w", s, ErrHasIdentifier)
 	}
 	return nil
 }
 
 func stripScheme(s string) (string, error) {
-	rest, ok := strings.CutPrefix(s, schemePrefix)
+	rest, ok := strings.CutPrefix(s, Scheme)
 	if !ok {
-		return "", fmt.Errorf("invalid reference %q: must start with %s", s, schemePrefix)
+		return "", fmt.Errorf("invalid reference %q: must start with %s", s, Scheme)
 	}
 	return rest, nil
 }

@@ -1,4 +1,4 @@
-package plugin
+package journey
 
 import (
 	"context"
@@ -16,12 +16,12 @@ import (
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
-// streamMin is the size from which, with no cache to fill, a blob bound for
+// StreamMin is the size from which, with no cache to fill, a blob bound for
 // an archive streams from the registry straight into it instead of through
 // a scratch file. Writing a GiB twice cost about as much as compressing it
 // on the machine this was measured on (make bench: pull to .tar.zst); small
 // blobs still go through scratch files so that they download in parallel.
-const streamMin = 32 << 20
+const StreamMin = 32 << 20
 
 // pipeline downloads a pull's layers and writes the package at once: the
 // writer takes each file, in archive order, as soon as it is there.
@@ -54,7 +54,7 @@ func (p *pipeline) run(ctx context.Context, dst string, concurrency int) (int64,
 
 // direct tells the blobs that skip the store and stream into the archive.
 func (p *pipeline) direct(l manifest.Layer) bool {
-	return p.st.scratch && p.format != layout.FormatDir && l.Size >= streamMin && p.blobs[l.Digest].users == 1
+	return p.st.scratch && p.format != layout.FormatDir && l.Size >= StreamMin && p.blobs[l.Digest].users == 1
 }
 
 // download fills the store, one download per digest: files with the same
@@ -83,7 +83,7 @@ func (p *pipeline) download(ctx context.Context, concurrency int) error {
 
 func (p *pipeline) fetch(ctx context.Context, l manifest.Layer) (int64, bool, error) {
 	if b, ok := p.rp.alreadyRead(l.Digest); ok {
-		return p.st.put(l, b, p.tr)
+		return p.st.put(ctx, l, b, p.tr)
 	}
 	return p.st.fetch(ctx, p.c, p.rp.repo, l, p.tr)
 }

@@ -1,10 +1,9 @@
-package plugin
+package journey
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -19,7 +18,7 @@ import (
 // tag already had (one per architecture). A registry that rejects image
 // indexes gets the manifest tagged directly instead, which Zarf resolves
 // too; the user is told, since other architectures then lose the tag.
-func tagIndex(ctx context.Context, c *registry.Client, ref name.Tag, d v1.Descriptor, manifestBytes []byte, warn io.Writer) error {
+func tagIndex(ctx context.Context, c *registry.Client, ref name.Tag, d v1.Descriptor, manifestBytes []byte, warn func(string, ...any)) error {
 	existing, err := existingIndex(ctx, c, ref)
 	if err != nil {
 		return err
@@ -35,8 +34,8 @@ func tagIndex(ctx context.Context, c *registry.Client, ref name.Tag, d v1.Descri
 	if !indexRejected(err) {
 		return fmt.Errorf("pushing the index %s: %w", ref, err)
 	}
-	fmt.Fprintf(warn, "WARNING: %s does not accept OCI image indexes (%v); tagging the %s manifest directly\n",
-		ref.RegistryStr(), Describe(err), d.Platform.Architecture)
+	warn("%s does not accept OCI image indexes (%v); tagging the %s manifest directly",
+		ref.RegistryStr(), err, d.Platform.Architecture)
 	if err := c.PutManifest(ctx, ref, string(types.OCIManifestSchema1), manifestBytes); err != nil {
 		return fmt.Errorf("tagging the manifest %s: %w", ref, err)
 	}

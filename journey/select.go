@@ -1,4 +1,4 @@
-package plugin
+package journey
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 // selectLayers returns every layer, or for --components only the always
 // needed layers, the chosen components' tars and the image blobs they use.
-func selectLayers(ctx context.Context, c *registry.Client, rp *remotePackage, def *definition.Package, comps []string, _ *blobStore) ([]manifest.Layer, error) {
+func selectLayers(ctx context.Context, c *registry.Client, rp *remotePackage, def *definition.Package, comps []string) ([]manifest.Layer, error) {
 	if len(comps) == 0 {
 		return rp.layers, nil
 	}

@@ -1,8 +1,9 @@
-package plugin
+package journey
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -23,38 +24,50 @@ import (
 // concurrency of 6 this bounds the spool at 6 MiB.
 const spoolLimit = 1 << 20
 
-type pushOptions struct {
-	tag         string // "" → manifest.Tag(def)
-	concurrency int
-	tracker     progress.Tracker
-	warn        io.Writer
+// PublishOptions tune Publish. The zero value publishes under the
+// package's own tag, DefaultConcurrency transfers at a time, silently.
+type PublishOptions struct {
+	// Tag overrides the tag, which is otherwise the package version with
+	// -<flavor> when it has one (manifest.Tag).
+	Tag string
+	// Concurrency bounds the blob transfers at a time. Default (0):
+	// DefaultConcurrency.
+	Concurrency int
+	// Progress receives a bar per blob. Default (nil): none.
+	Progress progress.Tracker
+	// Warnf receives warnings (a registry that refuses image indexes).
+	// Default (nil): discarded.
+	Warnf func(format string, args ...any)
 }
 
-// publishResult is what `publish -o json` prints.
-type publishResult struct {
+// Published is what Publish and Copy did; `publish -o json` prints it.
+type Published struct {
 	Reference string `json:"reference"`
 	Digest    string `json:"digest"`
 	Size      int64  `json:"size"`
 	Layers    int    `json:"layers"`
 }
 
-// publishPackage pushes every blob, then the manifest by digest, then the
-// index under the tag. That order means a tag never points at a manifest
-// whose blobs are missing, whatever moment the process dies at.
-func publishPackage(ctx context.Context, c *registry.Client, pkg *layout.Package, ns name.Repository, o pushOptions) (publishResult, error) {
+// ErrNoTag is returned when the package has no version to tag it with and
+// no tag was given.
+var ErrNoTag = errors.New("the package has no version to tag it with")
+
+// Publish pushes every blob, then the manifest by digest, then the index
+// under the tag. That order means a tag never points at a manifest whose
+// blobs are missing, whatever moment the process dies at.
+func Publish(ctx context.Context, c *registry.Client, pkg *layout.Package, ns name.Repository, o PublishOptions) (Published, error) {
 	def := pkg.Definition
-	tag := o.tag
+	tag := o.Tag
 	if tag == "" {
 		t, err := manifest.Tag(def)
 		if err != nil {
-			// --tag is the way through, so the message says so.
-			return publishResult{}, fmt.Errorf("%w (or give one with --tag)", err)
+			return Published{}, fmt.Errorf("%w: %w", ErrNoTag, err)
 		}
 		tag = t
 	}
 	repo, err := packageRepository(ns, def.Metadata.Name)
 	if err != nil {
-		return publishResult{}, err
+		return Published{}, err
 	}
 	layers := make([]manifest.Layer, 0, len(pkg.Files))
 	for _, f := range pkg.Files {
@@ -62,19 +75,20 @@ func publishPackage(ctx context.Context, c *registry.Client, pkg *layout.Package
 	}
 	built, err := manifest.Build(def, layers)
 	if err != nil {
-		return publishResult{}, err
+		return Published{}, err
 	}
-	if err := pushBlobs(ctx, c, repo, pkg, built, o); err != nil {
-		return publishResult{}, err
+	p := &pusher{c: c, repo: repo, concurrency: concurrency(o.Concurrency), tr: tracker(o.Progress)}
+	if err := p.pushBlobs(ctx, pkg, built); err != nil {
+		return Published{}, err
 	}
 	if err := c.PutManifest(ctx, repo.Digest(built.Descriptor.Digest.String()), string(types.OCIManifestSchema1), built.Manifest); err != nil {
-		return publishResult{}, fmt.Errorf("pushing the manifest: %w", err)
+		return Published{}, fmt.Errorf("pushing the manifest: %w", err)
 	}
 	ref := repo.Tag(tag)
-	if err := tagIndex(ctx, c, ref, built.Descriptor, built.Manifest, o.warn); err != nil {
-		return publishResult{}, err
+	if err := tagIndex(ctx, c, ref, built.Descriptor, built.Manifest, warnf(o.Warnf)); err != nil {
+		return Published{}, err
 	}
-	return publishResult{
+	return Published{
 		Reference: ref.String(),
 		Digest:    built.Descriptor.Digest.String(),
 		Size:      built.Descriptor.Size,
@@ -95,24 +109,31 @@ func packageRepository(ns name.Repository, pkgName string) (name.Repository, err
 	return ns.Registry.Repo(path), nil
 }
 
+// pusher uploads blobs into one repository.
+type pusher struct {
+	c           *registry.Client
+	repo        name.Repository
+	concurrency int
+	tr          progress.Tracker
+}
+
 // pushBlobs uploads the config and every file the registry lacks.
-func pushBlobs(ctx context.Context, c *registry.Client, repo name.Repository, pkg *layout.Package, built *manifest.Built, o pushOptions) error {
-	cfg := built.ConfigDescriptor
-	missing, err := missingFiles(ctx, c, repo, pkg.Files, o)
+func (p *pusher) pushBlobs(ctx context.Context, pkg *layout.Package, built *manifest.Built) error {
+	missing, err := p.missingFiles(ctx, pkg.Files)
 	if err != nil {
 		return err
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(o.concurrency)
+	g.SetLimit(p.concurrency)
 	g.Go(func() error {
-		return pushOne(gctx, c, repo, cfg, "config", bytesOpener(built.Config), o.tracker)
+		return p.pushOne(gctx, built.ConfigDescriptor, "config", bytesOpener(built.Config))
 	})
 	switch {
 	case len(missing) == 0:
 	case pkg.Seekable():
-		pushSeekable(gctx, g, c, repo, pkg, missing, o.tracker)
+		p.pushSeekable(gctx, g, pkg, missing)
 	default:
-		if err := pushStreamed(gctx, g, c, repo, pkg, missing, o.tracker); err != nil {
+		if err := p.pushStreamed(gctx, g, pkg, missing); err != nil {
 			// A failed upload cancels gctx and so stops the walk; report
 			// the upload's error, which is the cause.
 			if gerr := g.Wait(); gerr != nil {
@@ -124,16 +145,16 @@ func pushBlobs(ctx context.Context, c *registry.Client, repo name.Repository, pk
 	return g.Wait()
 }
 
-// missingFiles asks the registry, several at a time, which files it lacks.
-// A republish of an unchanged package stops here without reading a byte of
-// the package's blobs.
-func missingFiles(ctx context.Context, c *registry.Client, repo name.Repository, files []layout.File, o pushOptions) (map[string]bool, error) {
+// missingFiles asks the registry, Concurrency at a time, which files it
+// lacks. A republish of an unchanged package stops here without reading a
+// byte of the package's blobs.
+func (p *pusher) missingFiles(ctx context.Context, files []layout.File) (map[string]bool, error) {
 	exists := make([]bool, len(files))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(o.concurrency, 8))
+	g.SetLimit(p.concurrency)
 	for i, f := range files {
 		g.Go(func() error {
-			ok, err := c.BlobExists(gctx, repo, fileDescriptor(f))
+			ok, err := p.c.BlobExists(gctx, p.repo, fileDescriptor(f))
 			if err != nil {
 				return fmt.Errorf("checking layer %s: %w", f.Path, err)
 			}
@@ -147,7 +168,7 @@ func missingFiles(ctx context.Context, c *registry.Client, repo name.Repository,
 	missing := map[string]bool{}
 	for i, f := range files {
 		if exists[i] {
-			o.tracker.Track(f.Path, f.Size).Skip("exists")
+			p.tr.Track(f.Path, f.Size).Skip("exists")
 			continue
 		}
 		missing[f.Path] = true
@@ -155,13 +176,13 @@ func missingFiles(ctx context.Context, c *registry.Client, repo name.Repository,
 	return missing, nil
 }
 
-func pushSeekable(ctx context.Context, g *errgroup.Group, c *registry.Client, repo name.Repository, pkg *layout.Package, missing map[string]bool, tr progress.Tracker) {
+func (p *pusher) pushSeekable(ctx context.Context, g *errgroup.Group, pkg *layout.Package, missing map[string]bool) {
 	for _, f := range pkg.Files {
 		if !missing[f.Path] {
 			continue
 		}
 		g.Go(func() error {
-			return pushOne(ctx, c, repo, fileDescriptor(f), f.Path, func() (io.ReadCloser, error) { return pkg.Open(f) }, tr)
+			return p.pushOne(ctx, fileDescriptor(f), f.Path, func() (io.ReadCloser, error) { return pkg.Open(f) })
 		})
 	}
 }
@@ -170,7 +191,7 @@ func pushSeekable(ctx context.Context, g *errgroup.Group, c *registry.Client, re
 // and uploaded in the background; big ones stream from the decompressor,
 // which waits for them. A retry of a streamed entry reopens it through
 // pkg.Open, which decompresses the archive again up to that entry.
-func pushStreamed(ctx context.Context, g *errgroup.Group, c *registry.Client, repo name.Repository, pkg *layout.Package, missing map[string]bool, tr progress.Tracker) error {
+func (p *pusher) pushStreamed(ctx context.Context, g *errgroup.Group, pkg *layout.Package, missing map[string]bool) error {
 	return pkg.Walk(ctx, func(f layout.File, r io.Reader) error {
 		if !missing[f.Path] {
 			return nil
@@ -181,7 +202,7 @@ func pushStreamed(ctx context.Context, g *errgroup.Group, c *registry.Client, re
 			if err != nil {
 				return fmt.Errorf("reading %s: %w", f.Path, err)
 			}
-			g.Go(func() error { return pushOne(ctx, c, repo, d, f.Path, bytesOpener(buf), tr) })
+			g.Go(func() error { return p.pushOne(ctx, d, f.Path, bytesOpener(buf)) })
 			return ctx.Err()
 		}
 		first := true
@@ -192,13 +213,13 @@ func pushStreamed(ctx context.Context, g *errgroup.Group, c *registry.Client, re
 			}
 			return pkg.Open(f)
 		}
-		return pushOne(ctx, c, repo, d, f.Path, open, tr)
+		return p.pushOne(ctx, d, f.Path, open)
 	})
 }
 
-func pushOne(ctx context.Context, c *registry.Client, repo name.Repository, d v1.Descriptor, title string, open func() (io.ReadCloser, error), tr progress.Tracker) error {
-	bar := tr.Track(title, d.Size)
-	if err := c.PushBlob(ctx, repo, d, open, bar); err != nil {
+func (p *pusher) pushOne(ctx context.Context, d v1.Descriptor, title string, open func() (io.ReadCloser, error)) error {
+	bar := p.tr.Track(title, d.Size)
+	if err := p.c.PushBlob(ctx, p.repo, d, open, bar); err != nil {
 		return fmt.Errorf("pushing layer %s: %w", title, err)
 	}
 	return nil

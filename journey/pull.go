@@ -1,0 +1,122 @@
+package journey
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/docker-zarf/docker-zarf/layout"
+	"github.com/docker-zarf/docker-zarf/progress"
+	"github.com/docker-zarf/docker-zarf/registry"
+)
+
+// PullOptions tune Pull. The zero value pulls this machine's architecture,
+// every component, as tar.zst into the current directory through the
+// user's blob cache.
+type PullOptions struct {
+	// Arch is the architecture to pull. Default (""): runtime.GOARCH.
+	Arch string
+	// OutDir receives the package. Default (""): the current directory.
+	OutDir string
+	// Format of the output. Default (""): layout.FormatTarZst, or tar for a
+	// package whose metadata says uncompressed.
+	Format layout.Format
+	// Components limits the pull to these components and those required.
+	// Default (nil): all.
+	Components []string
+	// CacheDir is the blob cache. Default (""): DefaultCacheDir().
+	CacheDir string
+	// NoCache downloads into a scratch directory beside the output instead
+	// of the cache.
+	NoCache bool
+	// Concurrency bounds the downloads at a time. Default (0):
+	// DefaultConcurrency.
+	Concurrency int
+	// Progress receives a bar per blob. Default (nil): none.
+	Progress progress.Tracker
+}
+
+// Pulled is what Pull wrote and fetched.
+type Pulled struct {
+	Path          string `json:"path"`
+	Digest        string `json:"digest"`
+	FetchedBytes  int64  `json:"fetchedBytes"`
+	PackageBytes  int64  `json:"packageBytes"`
+	FetchedLayers int    `json:"fetchedLayers"`
+	PackageLayers int    `json:"packageLayers"`
+}
+
+// Pull resolves ref, checks the package's checksums against its manifest,
+// then downloads the chosen layers and writes the package in one pipeline:
+// the writer takes each file, in archive order, as soon as its download
+// completes.
+func Pull(ctx context.Context, c *registry.Client, ref name.Reference, o PullOptions) (Pulled, error) {
+	if o.OutDir == "" {
+		o.OutDir = "."
+	}
+	rp, err := resolvePackage(ctx, c, ref, o.Arch)
+	if err != nil {
+		return Pulled{}, err
+	}
+	def, _, err := rp.definition(ctx, c)
+	if err != nil {
+		return Pulled{}, err
+	}
+	if err := checkOutDir(o.OutDir); err != nil {
+		return Pulled{}, err
+	}
+	st, cleanup, err := openStore(o)
+	if err != nil {
+		return Pulled{}, err
+	}
+	defer cleanup()
+	layers, err := selectLayers(ctx, c, rp, def, o.Components)
+	if err != nil {
+		return Pulled{}, err
+	}
+	if err := verifyPlan(ctx, c, rp, def, len(o.Components) > 0); err != nil {
+		return Pulled{}, err
+	}
+	format := o.Format
+	if format == "" {
+		format = layout.FormatTarZst
+	}
+	if format == layout.FormatTarZst && def.Metadata.Uncompressed {
+		format = layout.FormatTar
+	}
+	dst := filepath.Join(o.OutDir, layout.FileName(def, format))
+	pp := newPipeline(c, rp, st, layers, format, tracker(o.Progress))
+	fetched, err := pp.run(ctx, dst, concurrency(o.Concurrency))
+	if err != nil {
+		return Pulled{}, err
+	}
+	res := Pulled{Path: dst, Digest: rp.desc.Digest.String(), FetchedBytes: fetched, FetchedLayers: len(layers), PackageLayers: len(rp.layers)}
+	for _, l := range rp.layers {
+		res.PackageBytes += l.Size
+	}
+	return res, nil
+}
+
+// checkOutDir fails early, before any download, when the output directory
+// cannot take the package. A missing directory is created, as zarf does.
+func checkOutDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output directory %s: %w", dir, err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("output directory %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("output directory %s is not a directory", dir)
+	}
+	probe, err := os.CreateTemp(dir, ".docker-zarf-probe-*")
+	if err != nil {
+		return fmt.Errorf("output directory %s is not writable: %w", dir, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}

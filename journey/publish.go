@@ -52,6 +52,12 @@ type Published struct {
 // no tag was given.
 var ErrNoTag = errors.New("the package has no version to tag it with")
 
+// noTagError is manifest.Tag's own message, which says why there is no
+// tag, recognisable as ErrNoTag.
+type noTagError struct{ error }
+
+func (e noTagError) Unwrap() []error { return []error{e.error, ErrNoTag} }
+
 // Publish pushes every blob, then the manifest by digest, then the index
 // under the tag. That order means a tag never points at a manifest whose
 // blobs are missing, whatever moment the process dies at.
@@ -61,7 +67,7 @@ func Publish(ctx context.Context, c *registry.Client, pkg *layout.Package, ns na
 	if tag == "" {
 		t, err := manifest.Tag(def)
 		if err != nil {
-			return Published{}, fmt.Errorf("%w: %w", ErrNoTag, err)
+			return Published{}, noTagError{err}
 		}
 		tag = t
 	}

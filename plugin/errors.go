@@ -38,7 +38,7 @@ func Describe(err error) string {
 		return "Error: " + msg
 	}
 	if errors.Is(err, journey.ErrNoTag) {
-		return "Error: " + oneLine(err.Error()) + "; give one with --tag"
+		return "Error: " + oneLine(err.Error()) + " (or give one with --tag)"
 	}
 	if errors.Is(err, syscall.ENOSPC) {
 		return "Error: no space left on device: " + oneLine(err.Error()) + "; free some space and run the command again"

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -14,32 +16,130 @@ import (
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
+// The OCI Distribution API has no compare-and-swap on a tag, so two
+// publishes of one package for different architectures race on the
+// index's read-modify-write. Each publish reads the tag back after its
+// PUT, at once and again after a settle pause longer than its own
+// read-and-write took: a writer that read the tag before this PUT writes
+// within about that time. An entry this publish saw or added that is gone
+// means another publish wrote over it, so it merges again from what is
+// there now. The jittered pauses keep two losers from rewriting in step.
+const (
+	indexAttempts  = 8
+	indexPauseBase = 50 * time.Millisecond
+	minSettle      = 100 * time.Millisecond
+	maxSettle      = 5 * time.Second
+)
+
+// ErrIndexLost is returned when a tag's index kept losing entries to
+// concurrent writers after every attempt.
+var ErrIndexLost = errors.New("the tag's index kept changing under concurrent publishes")
+
 // tagIndex points ref at an OCI index that holds d beside the entries the
 // tag already had (one per architecture). A registry that rejects image
 // indexes gets the manifest tagged directly instead, which Zarf resolves
 // too; the user is told, since other architectures then lose the tag.
 func tagIndex(ctx context.Context, c *registry.Client, ref name.Tag, d v1.Descriptor, manifestBytes []byte, warn func(string, ...any)) error {
+	for attempt := 0; attempt < indexAttempts; attempt++ {
+		if attempt > 0 {
+			if err := pause(ctx, attempt); err != nil {
+				return err
+			}
+		}
+		done, err := putIndexOnce(ctx, c, ref, d)
+		switch {
+		case err == nil && done:
+			return nil
+		case indexRejected(err):
+			warn("%s does not accept OCI image indexes (%v); tagging the %s manifest directly",
+				ref.RegistryStr(), err, d.Platform.Architecture)
+			if err := c.PutManifest(ctx, ref, string(types.OCIManifestSchema1), manifestBytes); err != nil {
+				return fmt.Errorf("tagging the manifest %s: %w", ref, err)
+			}
+			return nil
+		case err != nil:
+			return err
+		}
+	}
+	return fmt.Errorf("pushing the index %s: %w after %d attempts; publish again", ref, ErrIndexLost, indexAttempts)
+}
+
+// putIndexOnce merges d into the tag's index, pushes it and reads the tag
+// back. It reports whether every entry it saw or added is still there.
+func putIndexOnce(ctx context.Context, c *registry.Client, ref name.Tag, d v1.Descriptor) (bool, error) {
+	start := time.Now()
 	existing, err := existingIndex(ctx, c, ref)
 	if err != nil {
-		return err
+		return false, err
 	}
 	idx, err := manifest.MergeIndex(existing, d)
 	if err != nil {
-		return fmt.Errorf("updating the index of %s: %w", ref, err)
+		return false, fmt.Errorf("updating the index of %s: %w", ref, err)
 	}
-	err = c.PutManifest(ctx, ref, string(types.OCIImageIndex), idx)
-	if err == nil {
+	if err := c.PutManifest(ctx, ref, string(types.OCIImageIndex), idx); err != nil {
+		if indexRejected(err) {
+			return false, err
+		}
+		return false, fmt.Errorf("pushing the index %s: %w", ref, err)
+	}
+	// A writer that read the tag before this PUT overwrites it within
+	// about one read-and-write; look again after longer than that.
+	took := time.Since(start)
+	settle := min(max(2*took+rand.N(took+1), minSettle), maxSettle)
+	for _, wait := range []time.Duration{0, settle} {
+		if err := sleep(ctx, wait); err != nil {
+			return false, err
+		}
+		now, err := existingIndex(ctx, c, ref)
+		if err != nil {
+			return false, err
+		}
+		if !holdsAll(now, idx) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// holdsAll tells whether index got holds every manifest of index want.
+func holdsAll(got, want []byte) bool {
+	w, err := manifest.ParseIndex(want)
+	if err != nil {
+		return false
+	}
+	g, err := manifest.ParseIndex(got)
+	if err != nil {
+		return false
+	}
+	have := map[v1.Hash]bool{}
+	for _, m := range g.Manifests {
+		have[m.Digest] = true
+	}
+	for _, m := range w.Manifests {
+		if !have[m.Digest] {
+			return false
+		}
+	}
+	return true
+}
+
+func pause(ctx context.Context, attempt int) error {
+	d := indexPauseBase << min(attempt, 4)
+	return sleep(ctx, d/2+rand.N(d))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
 		return nil
 	}
-	if !indexRejected(err) {
-		return fmt.Errorf("pushing the index %s: %w", ref, err)
-	}
-	warn("%s does not accept OCI image indexes (%v); tagging the %s manifest directly",
-		ref.RegistryStr(), err, d.Platform.Architecture)
-	if err := c.PutManifest(ctx, ref, string(types.OCIManifestSchema1), manifestBytes); err != nil {
-		return fmt.Errorf("tagging the manifest %s: %w", ref, err)
-	}
-	return nil
 }
 
 // existingIndex returns the index the tag points at, or nil when the tag is
@@ -59,13 +159,15 @@ func existingIndex(ctx context.Context, c *registry.Client, ref name.Tag) ([]byt
 	return nil, nil
 }
 
-// indexRejected tells a registry that refuses the index media type (400 or
-// 415) from other failures.
+// indexRejected tells a registry that refuses the index media type (415,
+// or 400 with an OCI error code that says so) from other failures. A bare
+// 400 is not that: a proxy or a malformed request says 400 too, and
+// tagging the lone manifest would drop every other architecture.
 func indexRejected(err error) bool {
 	var rerr *registry.Error
 	if !errors.As(err, &rerr) {
 		return false
 	}
 	return rerr.StatusCode == http.StatusUnsupportedMediaType ||
-		(rerr.StatusCode == http.StatusBadRequest && (rerr.Code == "MANIFEST_INVALID" || rerr.Code == "UNSUPPORTED" || rerr.Code == ""))
+		(rerr.StatusCode == http.StatusBadRequest && (rerr.Code == "MANIFEST_INVALID" || rerr.Code == "UNSUPPORTED"))
 }

@@ -47,6 +47,14 @@ func Copy(ctx context.Context, src, dst *registry.Client, from name.Reference, n
 	if err != nil {
 		return Published{}, err
 	}
+	// The same checks as pull, before a byte is copied: a package that
+	// fails them must not get a tag in the target.
+	if err := checkTitles(rp.layers); err != nil {
+		return Published{}, err
+	}
+	if err := verifyPlan(ctx, src, rp, def, false); err != nil {
+		return Published{}, err
+	}
 	dstRepo, err := packageRepository(ns, def.Metadata.Name)
 	if err != nil {
 		return Published{}, err

@@ -27,6 +27,9 @@ const spoolLimit = 1 << 20
 // PublishOptions tune Publish. The zero value publishes under the
 // package's own tag, DefaultConcurrency transfers at a time, silently.
 type PublishOptions struct {
+	// Arch, when set, is the architecture the package must be built for:
+	// publishing another is an error rather than a surprise in the index.
+	Arch string
 	// Tag overrides the tag, which is otherwise the package version with
 	// -<flavor> when it has one (manifest.Tag).
 	Tag string
@@ -63,6 +66,12 @@ func (e noTagError) Unwrap() []error { return []error{e.error, ErrNoTag} }
 // blobs are missing, whatever moment the process dies at.
 func Publish(ctx context.Context, c *registry.Client, pkg *layout.Package, ns name.Repository, o PublishOptions) (Published, error) {
 	def := pkg.Definition
+	if o.Arch != "" && def.Architecture() != o.Arch {
+		return Published{}, fmt.Errorf("the package is built for %s, not %s (-a %s)", def.Architecture(), o.Arch, o.Arch)
+	}
+	if err := checkName(def.Metadata.Name); err != nil {
+		return Published{}, err
+	}
 	tag := o.Tag
 	if tag == "" {
 		t, err := manifest.Tag(def)

@@ -31,10 +31,12 @@ type remotePackage struct {
 	raw      []byte
 	manifest *v1.Manifest
 	layers   []manifest.Layer
-	// wantArch is the -a the user gave when the reference named a lone
-	// manifest (older Zarf tags): its architecture shows only in zarf.yaml,
-	// so definition checks it there.
-	wantArch string
+	// wantArch is the architecture zarf.yaml must declare: the index
+	// entry's, or the one asked for when the reference named a lone
+	// manifest (older Zarf tags), whose architecture shows only there.
+	// "" accepts any.
+	wantArch  string
+	fromIndex bool
 
 	// read keeps the small blobs already fetched and verified (zarf.yaml,
 	// checksums.txt, image manifests), so a pull writes them from memory
@@ -64,13 +66,14 @@ func resolvePackage(ctx context.Context, c *registry.Client, ref name.Reference,
 			return nil, fmt.Errorf("reading the %s manifest of %s: %w", arch, ref, err)
 		}
 		desc = md
-		explicit = "" // the index entry already matched it
+		explicit = arch // the entry says arch; its zarf.yaml must agree
 	}
 	m, err := manifest.ParseManifest(body)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
-	return &remotePackage{repo: repo, desc: desc, raw: body, manifest: m, layers: manifest.LayersOf(m), wantArch: explicit}, nil
+	return &remotePackage{repo: repo, desc: desc, raw: body, manifest: m, layers: manifest.LayersOf(m),
+		wantArch: explicit, fromIndex: desc.Platform != nil}, nil
 }
 
 // layer finds a layer by title.
@@ -143,9 +146,17 @@ func (rp *remotePackage) definition(ctx context.Context, c *registry.Client) (*d
 	if err != nil {
 		return nil, nil, fmt.Errorf("zarf.yaml: %w", err)
 	}
-	if rp.wantArch != "" && def.Architecture() != rp.wantArch {
+	switch got := def.Architecture(); {
+	case rp.wantArch == "" || got == rp.wantArch:
+	case rp.fromIndex:
+		return nil, nil, fmt.Errorf("the %s entry of the index points at %s, whose zarf.yaml says architecture %q: refusing a mislabelled package",
+			rp.wantArch, rp.repo.Digest(rp.desc.Digest.String()), got)
+	default:
 		return nil, nil, fmt.Errorf("%s is a single %s package, not %s (-a %s)",
-			rp.repo.Digest(rp.desc.Digest.String()), def.Architecture(), rp.wantArch, rp.wantArch)
+			rp.repo.Digest(rp.desc.Digest.String()), got, rp.wantArch, rp.wantArch)
+	}
+	if err := checkName(def.Metadata.Name); err != nil {
+		return nil, nil, err
 	}
 	return def, raw, nil
 }

@@ -107,3 +107,8 @@ func parents(p string) []string {
 	}
 	return dirs
 }
+
+// CheckPath tells whether p can name a file of a package: relative, clean,
+// inside the package, without backslashes or control characters. Callers
+// that take titles from a registry check them before they act on them.
+func CheckPath(p string) error { return checkPath(p) }

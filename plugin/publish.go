@@ -57,7 +57,7 @@ touching the local disk.`,
 	opts.to.addFlags(fs, "to", "the target registry (copy)")
 	opts.output.addFlags(fs, "text", "json")
 	fs.StringVar(&opts.tag, "tag", "", "Tag to publish under (default: the package version, with -<flavor> when it has one)")
-	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to copy from an oci:// source (default: this machine's)")
+	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to copy from an oci:// source (default: this machine's); for a package on disk, the architecture it must be built for")
 	registerFlagCompletions(cmd)
 	return cmd
 }
@@ -82,6 +82,7 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 
 	tr := opts.output.tracker(dockerCli, "pushed")
 	res, err := journey.Publish(ctx, client, pkg, target, journey.PublishOptions{
+		Arch:        opts.arch,
 		Tag:         opts.tag,
 		Concurrency: opts.remote.concurrency,
 		Progress:    tr,

@@ -22,6 +22,12 @@ import (
 // before a byte is read.
 const maxSmallBlob = 16 << 20
 
+// keepBudget caps the small blobs a pull keeps in memory to write them
+// without a second download. A registry can offer hundreds of image
+// manifests of up to maxSmallBlob each; past the budget they are read,
+// used and dropped, and the pipeline downloads them again.
+const keepBudget = 32 << 20
+
 // remotePackage is a package manifest resolved to a digest. Every request
 // after the resolve goes by digest, so a tag that moves meanwhile cannot mix
 // two packages.
@@ -43,6 +49,7 @@ type remotePackage struct {
 	// instead of downloading them a second time.
 	mu   sync.Mutex
 	read map[v1.Hash][]byte
+	kept int64 // bytes in read
 }
 
 // resolvePackage reads ref and, when it names an index, picks the os: multi
@@ -102,13 +109,22 @@ func (rp *remotePackage) readBlob(ctx context.Context, c *registry.Client, d v1.
 	if _, err := buf.ReadFrom(rc); err != nil {
 		return nil, err
 	}
+	rp.keep(d.Digest, buf.Bytes())
+	return buf.Bytes(), nil
+}
+
+// keep remembers b for alreadyRead while the budget lasts.
+func (rp *remotePackage) keep(h v1.Hash, b []byte) {
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
+	if _, ok := rp.read[h]; ok || rp.kept+int64(len(b)) > keepBudget {
+		return
+	}
 	if rp.read == nil {
 		rp.read = map[v1.Hash][]byte{}
 	}
-	rp.read[d.Digest] = buf.Bytes()
-	return buf.Bytes(), nil
+	rp.read[h] = b
+	rp.kept += int64(len(b))
 }
 
 // alreadyRead returns the bytes of a blob readBlob fetched, if any.

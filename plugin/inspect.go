@@ -114,7 +114,7 @@ func printLayers(w io.Writer, format string, layers []manifest.Layer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TITLE\tSIZE\tDIGEST\tMEDIA TYPE")
 	for _, l := range layers {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Title, units.BytesSize(float64(l.Size)), l.Digest, manifest.MediaTypeLayer)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safe(l.Title), units.BytesSize(float64(l.Size)), l.Digest, manifest.MediaTypeLayer)
 	}
 	return tw.Flush()
 }

@@ -70,11 +70,11 @@ func printTags(w io.Writer, rows []journey.Tag) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TAG\tARCHITECTURES\tSIZE")
 	for _, r := range rows {
-		archs := strings.Join(r.Architectures, ",")
+		archs := safe(strings.Join(r.Architectures, ","))
 		if archs == "" {
 			archs = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Tag, archs, units.BytesSize(float64(r.Size)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", safe(r.Tag), archs, units.BytesSize(float64(r.Size)))
 	}
 	return tw.Flush()
 }

@@ -46,7 +46,7 @@ func Main(args []string, info BuildInfo) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(dockerCli.Err(), Describe(err))
+	fmt.Fprintln(dockerCli.Err(), safe(Describe(err)))
 	return exitCode(err)
 }
 

@@ -111,7 +111,7 @@ func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo, tune ...fu
 // warner prints journey warnings on stderr as docker does.
 func warner(dockerCli command.Cli) func(string, ...any) {
 	return func(format string, args ...any) {
-		fmt.Fprintf(dockerCli.Err(), "WARNING: "+format+"\n", args...)
+		fmt.Fprintln(dockerCli.Err(), "WARNING: "+safe(fmt.Sprintf(format, args...)))
 	}
 }
 

@@ -12,6 +12,13 @@ import (
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
+// sbomLimits bound what --sbom unpacks. Zarf writes sboms.tar as a plain
+// tar of one HTML and one JSON file per image; a Big Bang package has a
+// few hundred images and some hundreds of MB of SBOMs.
+func sbomLimits() layout.Limits {
+	return layout.Limits{MaxBytes: 4 << 30, MaxEntries: 50_000, Plain: true}
+}
+
 // InspectOptions tune Inspect and InspectLocal. The zero value reads this
 // machine's architecture and returns zarf.yaml and the layers.
 type InspectOptions struct {
@@ -80,7 +87,7 @@ func extractFile(ctx context.Context, path, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := layout.Extract(ctx, f, dir); err != nil {
+	if err := layout.Extract(ctx, f, dir, sbomLimits()); err != nil {
 		return fmt.Errorf("extracting sboms.tar into %s: %w", dir, err)
 	}
 	return nil
@@ -120,7 +127,7 @@ func extractLocalSBOM(ctx context.Context, pkg *layout.Package, dir string) erro
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		return layout.Extract(ctx, rc, dir)
+		return layout.Extract(ctx, rc, dir, sbomLimits())
 	}
 	return fmt.Errorf("the package has no SBOMs (no sboms.tar); it was built with --skip-sbom")
 }

@@ -11,15 +11,45 @@ import (
 	"path"
 )
 
-// Extract unpacks the tar archive r (zstd-compressed or not, recognised by
-// content) into dir, creating dir if needed. It is safe on hostile input:
+// Limits bound what Extract unpacks, so that a small hostile archive (a
+// tar of millions of empty files, a zstd bomb) cannot fill a disk or an
+// inode table. The zero value takes the defaults.
+type Limits struct {
+	// MaxBytes caps the file content written. Default (0): 8 GiB.
+	MaxBytes int64
+	// MaxEntries caps the members read. Default (0): 100,000.
+	MaxEntries int
+	// Plain refuses compressed input: the caller knows the archive is a
+	// plain tar (Zarf writes sboms.tar uncompressed). Default: a zstd
+	// archive is recognised by content and decompressed.
+	Plain bool
+}
+
+const (
+	defaultMaxBytes   = 8 << 30
+	defaultMaxEntries = 100_000
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = defaultMaxBytes
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = defaultMaxEntries
+	}
+	return l
+}
+
+// Extract unpacks the tar archive r into dir, within lim, creating dir if
+// needed. It is safe on hostile input:
 // paths with "..", absolute paths, links of any kind, devices and other
 // special files are rejected with a *FormatError, and every file is created
 // through an os.Root, so nothing is written outside dir even if dir already
 // holds symlinks. Files are created 0644 (0755 if executable) less the umask,
 // directories 0755; existing files are not overwritten (an error). On error,
 // what was extracted so far stays in dir.
-func Extract(ctx context.Context, r io.Reader, dir string) error {
+func Extract(ctx context.Context, r io.Reader, dir string, lim Limits) error {
+	lim = lim.withDefaults()
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("extracting: %w", err)
 	}
@@ -31,6 +61,9 @@ func Extract(ctx context.Context, r io.Reader, dir string) error {
 	br := bufio.NewReaderSize(r, bufSize)
 	var src io.Reader = br
 	if magic, _ := br.Peek(len(zstdMagic)); isZstd(magic) {
+		if lim.Plain {
+			return fmt.Errorf("extracting: %w", &FormatError{Err: errors.New("the archive is compressed; a plain tar was expected")})
+		}
 		dec, err := newDecoder(br)
 		if err != nil {
 			return fmt.Errorf("extracting: %w", err)
@@ -38,15 +71,17 @@ func Extract(ctx context.Context, r io.Reader, dir string) error {
 		defer dec.Close()
 		src = dec
 	}
-	if err := extractTar(ctx, tar.NewReader(ctxReader{ctx, src}), root); err != nil {
+	if err := extractTar(ctx, tar.NewReader(ctxReader{ctx, src}), root, lim); err != nil {
 		return fmt.Errorf("extracting into %s: %w", dir, err)
 	}
 	return nil
 }
 
-func extractTar(ctx context.Context, tr *tar.Reader, root *os.Root) error {
+func extractTar(ctx context.Context, tr *tar.Reader, root *os.Root, lim Limits) error {
 	seen := make(map[string]bool)
 	buf := make([]byte, bufSize)
+	var entries int
+	var written int64
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -54,6 +89,12 @@ func extractTar(ctx context.Context, tr *tar.Reader, root *os.Root) error {
 		}
 		if err != nil {
 			return readFailure("", "reading the archive", err)
+		}
+		if entries++; entries > lim.MaxEntries {
+			return formatErr("", hdr.Name, "the archive has more than %d entries", lim.MaxEntries)
+		}
+		if written += max(hdr.Size, 0); written > lim.MaxBytes {
+			return formatErr("", hdr.Name, "the archive holds more than %d bytes", lim.MaxBytes)
 		}
 		if err := extractEntry(ctx, tr, root, hdr, seen, buf); err != nil {
 			return err

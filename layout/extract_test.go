@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,7 +68,7 @@ func TestExtractRejects(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			outer := t.TempDir()
 			dir := filepath.Join(outer, "dst")
-			err := layout.Extract(context.Background(), bytes.NewReader(makeTar(t, tc.members...)), dir)
+			err := layout.Extract(context.Background(), bytes.NewReader(makeTar(t, tc.members...)), dir, layout.Limits{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("err = %v, want %q", err, tc.want)
 			}
@@ -92,7 +93,7 @@ func TestExtractThroughExistingSymlink(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(dir, "sub")); err != nil {
 		t.Fatal(err)
 	}
-	err := layout.Extract(context.Background(), bytes.NewReader(makeTar(t, reg("sub/evil", "x"))), dir)
+	err := layout.Extract(context.Background(), bytes.NewReader(makeTar(t, reg("sub/evil", "x"))), dir, layout.Limits{})
 	if err == nil {
 		t.Error("Extract wrote through a symlink")
 	}
@@ -116,7 +117,7 @@ func TestExtract(t *testing.T) {
 	for name, data := range map[string][]byte{"tar": archive, "tar.zst": zst.Bytes()} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := layout.Extract(context.Background(), bytes.NewReader(data), dir); err != nil {
+			if err := layout.Extract(context.Background(), bytes.NewReader(data), dir, layout.Limits{}); err != nil {
 				t.Fatal(err)
 			}
 			for path, want := range map[string]string{"components/a.tar": "aaa", "zarf.yaml": "kind: x", "bin/run": "#!"} {
@@ -128,7 +129,7 @@ func TestExtract(t *testing.T) {
 				t.Errorf("bin/run mode %v, %v: want executable without setuid", fi.Mode(), err)
 			}
 			// Extracting again into the same directory does not overwrite.
-			if err := layout.Extract(context.Background(), bytes.NewReader(data), dir); !errors.Is(err, os.ErrExist) {
+			if err := layout.Extract(context.Background(), bytes.NewReader(data), dir, layout.Limits{}); !errors.Is(err, os.ErrExist) {
 				t.Errorf("second Extract = %v, want ErrExist", err)
 			}
 		})
@@ -138,8 +139,43 @@ func TestExtract(t *testing.T) {
 func TestExtractCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := layout.Extract(ctx, bytes.NewReader(makeTar(t, reg("a", "x"))), t.TempDir())
+	err := layout.Extract(ctx, bytes.NewReader(makeTar(t, reg("a", "x"))), t.TempDir(), layout.Limits{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestExtractLimits: a hostile archive cannot write past its limits in
+// entries or bytes, and a caller that expects a plain tar refuses zstd.
+func TestExtractLimits(t *testing.T) {
+	many := make([]tarMember, 0, 11)
+	for i := range 11 {
+		many = append(many, reg(fmt.Sprintf("f%02d", i), ""))
+	}
+	big := reg("big", strings.Repeat("x", 4096))
+	var zst bytes.Buffer
+	enc, _ := zstd.NewWriter(&zst)
+	enc.Write(makeTar(t, reg("a", "x")))
+	enc.Close()
+	for _, tc := range []struct {
+		name string
+		data []byte
+		lim  layout.Limits
+		want string
+	}{
+		{"entries", makeTar(t, many...), layout.Limits{MaxEntries: 10}, "more than 10 entries"},
+		{"bytes", makeTar(t, reg("small", "x"), big), layout.Limits{MaxBytes: 4000}, "more than 4000 bytes"},
+		{"plain", zst.Bytes(), layout.Limits{Plain: true}, "compressed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			err := layout.Extract(context.Background(), bytes.NewReader(tc.data), dir, tc.lim)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v, want %q", err, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "big")); err == nil {
+				t.Error("the member over the byte limit was written")
+			}
+		})
 	}
 }

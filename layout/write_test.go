@@ -165,7 +165,7 @@ func checkExtracted(t *testing.T, archive string, files map[string][]byte) {
 	}
 	defer f.Close()
 	dir := t.TempDir()
-	if err := layout.Extract(context.Background(), f, dir); err != nil {
+	if err := layout.Extract(context.Background(), f, dir, layout.Limits{}); err != nil {
 		t.Fatal(err)
 	}
 	for path, want := range files {

@@ -74,10 +74,11 @@ func Copy(ctx context.Context, src, dst *registry.Client, from name.Reference, n
 	d := rp.desc
 	d.Platform = packagePlatform(rp, def)
 	ref := dstRepo.Tag(tag)
-	if err := tagIndex(ctx, dst, ref, d, rp.raw, warnf(o.Warnf)); err != nil {
+	t, err := tagIndex(ctx, dst, ref, d, rp.raw, warnf(o.Warnf))
+	if err != nil {
 		return Published{}, err
 	}
-	return Published{Reference: ref.String(), Digest: d.Digest.String(), Size: d.Size, Layers: len(rp.layers)}, nil
+	return published(ref, d, len(rp.layers), t), nil
 }
 
 // copier relays blobs from one repository into another.

@@ -1,6 +1,7 @@
 package journey
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -39,48 +40,56 @@ var ErrIndexLost = errors.New("the tag's index kept changing under concurrent pu
 // tag already had (one per architecture). A registry that rejects image
 // indexes gets the manifest tagged directly instead, which Zarf resolves
 // too; the user is told, since other architectures then lose the tag.
-func tagIndex(ctx context.Context, c *registry.Client, ref name.Tag, d v1.Descriptor, manifestBytes []byte, warn func(string, ...any)) error {
+func tagIndex(ctx context.Context, c *registry.Client, ref name.Tag, d v1.Descriptor, manifestBytes []byte, warn func(string, ...any)) (tagged, error) {
 	for attempt := 0; attempt < indexAttempts; attempt++ {
 		if attempt > 0 {
 			if err := pause(ctx, attempt); err != nil {
-				return err
+				return tagged{}, err
 			}
 		}
-		done, err := putIndexOnce(ctx, c, ref, d)
+		t, done, err := putIndexOnce(ctx, c, ref, d)
 		switch {
 		case err == nil && done:
-			return nil
+			return t, nil
 		case indexRejected(err):
 			warn("%s does not accept OCI image indexes (%v); tagging the %s manifest directly",
 				ref.RegistryStr(), err, d.Platform.Architecture)
 			if err := c.PutManifest(ctx, ref, string(types.OCIManifestSchema1), manifestBytes); err != nil {
-				return fmt.Errorf("tagging the manifest %s: %w", ref, err)
+				return tagged{}, fmt.Errorf("tagging the manifest %s: %w", ref, err)
 			}
-			return nil
+			return tagged{}, nil
 		case err != nil:
-			return err
+			return tagged{}, err
 		}
 	}
-	return fmt.Errorf("pushing the index %s: %w after %d attempts; publish again", ref, ErrIndexLost, indexAttempts)
+	return tagged{}, fmt.Errorf("pushing the index %s: %w after %d attempts; publish again", ref, ErrIndexLost, indexAttempts)
+}
+
+// tagged is what tagIndex did: the index now under the tag, and the
+// manifest it replaced for the same architecture, if another.
+type tagged struct {
+	index    v1.Hash // zero when the registry took no index
+	replaced v1.Hash // zero when the architecture was new or unchanged
 }
 
 // putIndexOnce merges d into the tag's index, pushes it and reads the tag
 // back. It reports whether every entry it saw or added is still there.
-func putIndexOnce(ctx context.Context, c *registry.Client, ref name.Tag, d v1.Descriptor) (bool, error) {
+func putIndexOnce(ctx context.Context, c *registry.Client, ref name.Tag, d v1.Descriptor) (tagged, bool, error) {
 	start := time.Now()
 	existing, err := existingIndex(ctx, c, ref)
 	if err != nil {
-		return false, err
+		return tagged{}, false, err
 	}
 	idx, err := manifest.MergeIndex(existing, d)
 	if err != nil {
-		return false, fmt.Errorf("updating the index of %s: %w", ref, err)
+		return tagged{}, false, fmt.Errorf("updating the index of %s: %w", ref, err)
 	}
+	t := tagged{replaced: replacedEntry(existing, d)}
 	if err := c.PutManifest(ctx, ref, string(types.OCIImageIndex), idx); err != nil {
 		if indexRejected(err) {
-			return false, err
+			return tagged{}, false, err
 		}
-		return false, fmt.Errorf("pushing the index %s: %w", ref, err)
+		return tagged{}, false, fmt.Errorf("pushing the index %s: %w", ref, err)
 	}
 	// A writer that read the tag before this PUT overwrites it within
 	// about one read-and-write; look again after longer than that.
@@ -88,17 +97,35 @@ func putIndexOnce(ctx context.Context, c *registry.Client, ref name.Tag, d v1.De
 	settle := min(max(2*took+rand.N(took+1), minSettle), maxSettle)
 	for _, wait := range []time.Duration{0, settle} {
 		if err := sleep(ctx, wait); err != nil {
-			return false, err
+			return tagged{}, false, err
 		}
 		now, err := existingIndex(ctx, c, ref)
 		if err != nil {
-			return false, err
+			return tagged{}, false, err
 		}
 		if !holdsAll(now, idx) {
-			return false, nil
+			return tagged{}, false, nil
+		}
+		// The tag's digest as read last: another publish may have added
+		// its architecture since this one's PUT.
+		t.index, _, _ = v1.SHA256(bytes.NewReader(now))
+	}
+	return t, true, nil
+}
+
+// replacedEntry is the digest of the manifest that existing held for d's
+// platform, when it differs from d's.
+func replacedEntry(existing []byte, d v1.Descriptor) v1.Hash {
+	idx, err := manifest.ParseIndex(existing)
+	if err != nil || d.Platform == nil {
+		return v1.Hash{}
+	}
+	for _, e := range idx.Manifests {
+		if e.Platform != nil && e.Platform.OS == d.Platform.OS && e.Platform.Architecture == d.Platform.Architecture && e.Digest != d.Digest {
+			return e.Digest
 		}
 	}
-	return true, nil
+	return v1.Hash{}
 }
 
 // holdsAll tells whether index got holds every manifest of index want.

@@ -26,6 +26,7 @@ type ListOptions struct {
 // Tag is one tag of a package repository: `ls` prints one row per Tag.
 type Tag struct {
 	Tag           string   `json:"tag"`
+	Digest        string   `json:"digest"` // what the tag points at
 	Architectures []string `json:"architectures"`
 	Size          int64    `json:"size"`
 	Skeleton      bool     `json:"skeleton"`
@@ -62,6 +63,7 @@ func describeTag(ctx context.Context, c *registry.Client, sizes *manifestSizes, 
 	if err != nil {
 		return row, fmt.Errorf("reading %s: %w", ref, err)
 	}
+	row.Digest = desc.Digest.String()
 	if desc.MediaType != types.OCIImageIndex && desc.MediaType != types.DockerManifestList {
 		row.Size, err = manifestSize(body)
 		if err != nil {

@@ -43,12 +43,35 @@ type PublishOptions struct {
 	Warnf func(format string, args ...any)
 }
 
-// Published is what Publish and Copy did; `publish -o json` prints it.
+// Published is what Publish and Copy did; `publish --format json` prints
+// it.
 type Published struct {
-	Reference string `json:"reference"`
-	Digest    string `json:"digest"`
-	Size      int64  `json:"size"`
-	Layers    int    `json:"layers"`
+	Reference    string `json:"reference"`
+	Digest       string `json:"digest"` // the manifest's
+	Size         int64  `json:"size"`
+	Layers       int    `json:"layers"`
+	Architecture string `json:"architecture"`
+	// IndexDigest is the index the tag now points at; "" when the
+	// registry takes no indexes and the manifest was tagged directly.
+	IndexDigest string `json:"indexDigest,omitempty"`
+	// Replaced is the manifest the tag held for this architecture before,
+	// when it was another.
+	Replaced string `json:"replaced,omitempty"`
+}
+
+// published fills in what tagIndex did.
+func published(ref name.Tag, d v1.Descriptor, layers int, t tagged) Published {
+	p := Published{Reference: ref.String(), Digest: d.Digest.String(), Size: d.Size, Layers: layers}
+	if d.Platform != nil {
+		p.Architecture = d.Platform.Architecture
+	}
+	if t.index != (v1.Hash{}) {
+		p.IndexDigest = t.index.String()
+	}
+	if t.replaced != (v1.Hash{}) {
+		p.Replaced = t.replaced.String()
+	}
+	return p
 }
 
 // ErrNoTag is returned when the package has no version to tag it with and
@@ -100,15 +123,11 @@ func Publish(ctx context.Context, c *registry.Client, pkg *layout.Package, ns na
 		return Published{}, fmt.Errorf("pushing the manifest: %w", err)
 	}
 	ref := repo.Tag(tag)
-	if err := tagIndex(ctx, c, ref, built.Descriptor, built.Manifest, warnf(o.Warnf)); err != nil {
+	t, err := tagIndex(ctx, c, ref, built.Descriptor, built.Manifest, warnf(o.Warnf))
+	if err != nil {
 		return Published{}, err
 	}
-	return Published{
-		Reference: ref.String(),
-		Digest:    built.Descriptor.Digest.String(),
-		Size:      built.Descriptor.Size,
-		Layers:    len(layers),
-	}, nil
+	return published(ref, built.Descriptor, len(layers), t), nil
 }
 
 // packageRepository is NS/<name> on the same registry.

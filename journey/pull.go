@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/docker-zarf/docker-zarf/layout"
+	"github.com/docker-zarf/docker-zarf/manifest"
 	"github.com/docker-zarf/docker-zarf/progress"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
@@ -42,7 +43,8 @@ type PullOptions struct {
 // Pulled is what Pull wrote and fetched.
 type Pulled struct {
 	Path          string `json:"path"`
-	Digest        string `json:"digest"`
+	Digest        string `json:"digest"` // the package manifest's
+	Size          int64  `json:"size"`   // bytes written at Path
 	FetchedBytes  int64  `json:"fetchedBytes"`
 	PackageBytes  int64  `json:"packageBytes"`
 	FetchedLayers int    `json:"fetchedLayers"`
@@ -97,6 +99,7 @@ func Pull(ctx context.Context, c *registry.Client, ref name.Reference, o PullOpt
 	for _, l := range rp.layers {
 		res.PackageBytes += l.Size
 	}
+	res.Size = writtenSize(dst, layers)
 	return res, nil
 }
 
@@ -119,4 +122,17 @@ func checkOutDir(dir string) error {
 	}
 	probe.Close()
 	return os.Remove(probe.Name())
+}
+
+// writtenSize is the size of the archive at dst, or for a directory the
+// files written into it.
+func writtenSize(dst string, layers []manifest.Layer) int64 {
+	if fi, err := os.Stat(dst); err == nil && !fi.IsDir() {
+		return fi.Size()
+	}
+	var n int64
+	for _, l := range layers {
+		n += l.Size
+	}
+	return n
 }

@@ -45,7 +45,7 @@ func runCLIContext(ctx context.Context, t *testing.T, configDir string, args ...
 		t.Fatal(err)
 	}
 	root := NewRootCmd("zarf", true, dockerCli, BuildInfo{Version: "v0.0.0-test", Commit: "abc123"})
-	root.SetArgs(args)
+	root.SetArgs(withPlainHTTP(args))
 	root.SetOut(&out)
 	root.SetErr(&errb)
 	err = root.ExecuteContext(ctx)

@@ -20,28 +20,18 @@ func registerFlagCompletions(cmd *cobra.Command) {
 		_ = cmd.RegisterFlagCompletionFunc("architecture", fixed(completionArchitectures...))
 	}
 	if cmd.Flags().Lookup("format") != nil {
-		_ = cmd.RegisterFlagCompletionFunc("format", fixed("tar.zst", "tar", "dir"))
+		_ = cmd.RegisterFlagCompletionFunc("format", fixed(formatText, formatJSON))
 	}
-	if f := cmd.Flags().Lookup("output"); f != nil {
-		if cmd.Name() == "pull" {
-			_ = cmd.RegisterFlagCompletionFunc("output", dirCompletion)
-		} else {
-			_ = cmd.RegisterFlagCompletionFunc("output", fixed(outputFormats(cmd)...))
-		}
+	if cmd.Flags().Lookup("package-format") != nil {
+		_ = cmd.RegisterFlagCompletionFunc("package-format", fixed("tar.zst", "tar", "dir"))
 	}
-	for _, dirFlag := range []string{"cache", "sbom"} {
+	for _, dirFlag := range []string{"output", "cache", "sbom"} {
 		if cmd.Flags().Lookup(dirFlag) != nil {
 			_ = cmd.RegisterFlagCompletionFunc(dirFlag, dirCompletion)
 		}
 	}
 }
 
-func outputFormats(cmd *cobra.Command) []string {
-	if cmd.Name() == "inspect" {
-		return []string{"yaml", "json"}
-	}
-	return []string{"text", "json"}
-}
 
 func dirCompletion(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return nil, cobra.ShellCompDirectiveFilterDirs

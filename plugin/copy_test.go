@@ -43,7 +43,7 @@ func TestCopyBetweenRegistries(t *testing.T) {
 	t.Chdir(work)
 	t.Setenv("TMPDIR", tmp)
 	dst.Reset()
-	r := mustSucceed(t, runCLI(t, cfg, "publish", s.demo(), "oci://"+dst.Host+"/mirror", "-a", "amd64", "-o", "json"))
+	r := mustSucceed(t, runCLI(t, cfg, "publish", s.demo(), "oci://"+dst.Host+"/mirror", "-a", "amd64", "--format", "json"))
 	if names := append(dirNames(t, work), dirNames(t, tmp)...); len(names) != 0 {
 		t.Fatalf("the copy staged %v on disk", names)
 	}
@@ -51,7 +51,7 @@ func TestCopyBetweenRegistries(t *testing.T) {
 	want := sha256Hash(zarfManifest).String()
 	var res journey.Published
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
-		t.Fatalf("-o json printed %q: %v", r.stdout, err)
+		t.Fatalf("--format json printed %q: %v", r.stdout, err)
 	}
 	if res.Digest != want || res.Reference != dst.Host+"/mirror/demo:1.0.0" {
 		t.Fatalf("copy reported %+v, want digest %s", res, want)

@@ -72,7 +72,7 @@ func cliRunShared(ctx context.Context, configDir string, args ...string) cliResu
 		return cliResult{err: err}
 	}
 	root := NewRootCmd("zarf", true, dockerCli, BuildInfo{Version: "v0.0.0-test"})
-	root.SetArgs(args)
+	root.SetArgs(withPlainHTTP(args))
 	root.SetOut(&out)
 	root.SetErr(&errb)
 	err = root.ExecuteContext(ctx)

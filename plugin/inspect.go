@@ -34,7 +34,7 @@ func newInspectCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
 For a package in a registry only the index, the manifest and the zarf.yaml
 layer are fetched: a few kilobytes, whatever the package's size.`,
 		Example: `  docker zarf inspect oci://registry.example.com/team/demo:1.0.0
-  docker zarf inspect oci://registry.example.com/team/demo:1.0.0 -o json
+  docker zarf inspect oci://registry.example.com/team/demo:1.0.0 --format json
   docker zarf inspect oci://registry.example.com/team/demo:1.0.0 --layers
   docker zarf inspect oci://registry.example.com/team/demo:1.0.0 --sbom ./sboms
   docker zarf inspect zarf-package-demo-amd64-1.0.0.tar.zst`,
@@ -46,7 +46,7 @@ layer are fetched: a few kilobytes, whatever the package's size.`,
 	}
 	fs := cmd.Flags()
 	opts.remote.addFlags(fs)
-	opts.output.addFlags(fs, "yaml", "json")
+	opts.output.addFlags(fs, "Print only the result (no notes on stderr)")
 	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to inspect (default: this machine's)")
 	fs.BoolVar(&opts.layers, "layers", false, "List each layer's title, size, digest and media type")
 	fs.StringVar(&opts.sbom, "sbom", "", "Fetch sboms.tar and extract it into this directory")
@@ -55,7 +55,7 @@ layer are fetched: a few kilobytes, whatever the package's size.`,
 }
 
 func runInspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts inspectOptions, src string) error {
-	if err := opts.output.validate("yaml", "json"); err != nil {
+	if err := opts.output.validate(); err != nil {
 		return err
 	}
 	res, err := inspect(ctx, dockerCli, info, opts, src)
@@ -67,11 +67,9 @@ func runInspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 	case opts.layers:
 		return printLayers(out, opts.output.format, res.Layers)
 	case opts.sbom != "":
-		if !opts.output.quiet {
-			fmt.Fprintf(dockerCli.Err(), "Extracted SBOMs into %s\n", opts.sbom)
-		}
+		fmt.Fprintf(opts.output.chatter(dockerCli), "Extracted SBOMs into %s\n", opts.sbom)
 		return nil
-	case opts.output.format == "json":
+	case opts.output.json():
 		return writeIndentedJSON(out, res.JSON)
 	}
 	_, err = out.Write(res.Raw)

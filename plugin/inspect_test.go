@@ -27,7 +27,7 @@ func fixtureFile(t *testing.T, pkg, path string) []byte {
 }
 
 // TestInspectRemoteMatchesZarf inspects what Zarf published: the zarf.yaml
-// comes back as stored, -o json is the config Zarf pushed, and only a few
+// comes back as stored, --format json is the config Zarf pushed, and only a few
 // kilobytes of blobs cross the wire, whatever the package's size.
 func TestInspectRemoteMatchesZarf(t *testing.T) {
 	reg := testregistry.Start(t)
@@ -52,21 +52,21 @@ func TestInspectRemoteMatchesZarf(t *testing.T) {
 				t.Logf("inspect %s: %d bytes of blobs (%d requests)", tc.name, n, len(reg.Requests()))
 			}
 
-			r = mustSucceed(t, runCLI(t, cfg, "inspect", tc.ref, "-a", tc.arch, "-o", "json"))
+			r = mustSucceed(t, runCLI(t, cfg, "inspect", tc.ref, "-a", tc.arch, "--format", "json"))
 			checkDefinitionJSON(t, r.stdout, fixtureFile(t, tc.pkg, "zarf.yaml"),
 				readBytes(t, filepath.Join(fixtures, "registry", tc.fixture, "config-"+tc.arch+".json")))
 		})
 	}
 }
 
-// checkDefinitionJSON checks inspect -o json: it is the zarf.yaml as JSON,
+// checkDefinitionJSON checks inspect --format json: it is the zarf.yaml as JSON,
 // and every value in it is the one in the config Zarf pushed (which also
 // spells out Zarf's empty defaults, so it is a superset).
 func checkDefinitionJSON(t *testing.T, out string, zarfYAML, zarfConfig []byte) {
 	t.Helper()
 	var got, fromYAML, config any
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatalf("-o json printed %q: %v", out, err)
+		t.Fatalf("--format json printed %q: %v", out, err)
 	}
 	j, err := yaml.YAMLToJSON(zarfYAML)
 	if err != nil {
@@ -76,13 +76,13 @@ func checkDefinitionJSON(t *testing.T, out string, zarfYAML, zarfConfig []byte) 
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, fromYAML) {
-		t.Fatalf("-o json\n%s\nis not zarf.yaml as JSON\n%s", out, j)
+		t.Fatalf("--format json\n%s\nis not zarf.yaml as JSON\n%s", out, j)
 	}
 	if err := json.Unmarshal(zarfConfig, &config); err != nil {
 		t.Fatal(err)
 	}
 	if path := notWithin(got, config, "$"); path != "" {
-		t.Fatalf("-o json differs from the config Zarf pushed at %s", path)
+		t.Fatalf("--format json differs from the config Zarf pushed at %s", path)
 	}
 }
 
@@ -118,7 +118,7 @@ func notWithin(a, b any, path string) string {
 	return ""
 }
 
-// layerRow is a row of inspect --layers -o json.
+// layerRow is a row of inspect --layers --format json.
 type layerRow struct {
 	Title     string `json:"title"`
 	Size      int64  `json:"size"`
@@ -159,13 +159,13 @@ func TestInspectLayers(t *testing.T) {
 			if n := reg.BlobBytesOut(); n != 0 {
 				t.Errorf("--layers fetched %d bytes of blobs, want none", n)
 			}
-			r = mustSucceed(t, runCLI(t, cfg, "inspect", tc.ref, "-a", "amd64", "--layers", "-o", "json"))
+			r = mustSucceed(t, runCLI(t, cfg, "inspect", tc.ref, "-a", "amd64", "--layers", "--format", "json"))
 			var got []layerRow
 			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-				t.Fatalf("--layers -o json printed %q: %v", r.stdout, err)
+				t.Fatalf("--layers --format json printed %q: %v", r.stdout, err)
 			}
 			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("--layers -o json\n got %+v\nwant %+v", got, want)
+				t.Fatalf("--layers --format json\n got %+v\nwant %+v", got, want)
 			}
 		})
 	}
@@ -195,10 +195,10 @@ func TestInspectLocalEveryForm(t *testing.T) {
 			if r.stdout != string(tc.yaml) {
 				t.Fatalf("inspect printed\n%s\nwant\n%s", r.stdout, tc.yaml)
 			}
-			r = mustSucceed(t, runCLI(t, cfg, "inspect", tc.path, "--layers", "-o", "json"))
+			r = mustSucceed(t, runCLI(t, cfg, "inspect", tc.path, "--layers", "--format", "json"))
 			var rows []layerRow
 			if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
-				t.Fatalf("--layers -o json printed %q: %v", r.stdout, err)
+				t.Fatalf("--layers --format json printed %q: %v", r.stdout, err)
 			}
 			if tc.files > 0 && len(rows) != tc.files {
 				t.Fatalf("--layers lists %d files, want %d: %+v", len(rows), tc.files, rows)
@@ -211,7 +211,7 @@ func TestInspectLocalEveryForm(t *testing.T) {
 		})
 	}
 	// The demo's rows on disk are the layers Zarf pushed.
-	r := mustSucceed(t, runCLI(t, cfg, "inspect", demoAmd64, "--layers", "-o", "json"))
+	r := mustSucceed(t, runCLI(t, cfg, "inspect", demoAmd64, "--layers", "--format", "json"))
 	var rows []layerRow
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
 		t.Fatal(err)

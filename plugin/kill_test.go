@@ -43,7 +43,7 @@ func dzStart(t *testing.T, bin, cfg string, args ...string) (*exec.Cmd, *bytes.B
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := exec.CommandContext(ctx, bin, withPlainHTTP(args)...)
 	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+cfg)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

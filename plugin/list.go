@@ -17,8 +17,9 @@ import (
 )
 
 type listOptions struct {
-	remote remoteOptions
-	output outputOptions
+	remote  remoteOptions
+	output  outputOptions
+	digests bool
 }
 
 func newListCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
@@ -28,7 +29,9 @@ func newListCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
 		Aliases: []string{"list"},
 		Short:   "List the tags of a package in a registry, with architectures and sizes",
 		Example: `  docker zarf ls oci://registry.example.com/team/demo
-  docker zarf ls oci://localhost:5000/team/demo --plain-http -o json`,
+  docker zarf ls oci://localhost:5000/team/demo --plain-http --format json
+  docker zarf ls oci://registry.example.com/team/demo --digests
+  docker zarf ls oci://registry.example.com/team/demo -q`,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runList(cmd.Context(), dockerCli, info, opts, args[0])
@@ -36,13 +39,14 @@ func newListCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
 		ValidArgsFunction: noCompletion,
 	}
 	opts.remote.addFlags(cmd.Flags())
-	opts.output.addFlags(cmd.Flags(), "text", "json")
+	opts.output.addFlags(cmd.Flags(), "Print only the tags")
+	cmd.Flags().BoolVar(&opts.digests, "digests", false, "Show the digest each tag points at")
 	registerFlagCompletions(cmd)
 	return cmd
 }
 
 func runList(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts listOptions, src string) error {
-	if err := opts.output.validate("text", "json"); err != nil {
+	if err := opts.output.validate(); err != nil {
 		return err
 	}
 	repo, err := journey.ParseRepository(src)
@@ -60,19 +64,30 @@ func runList(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts li
 	if err != nil {
 		return err
 	}
-	if opts.output.format == "json" {
-		return opts.output.print(dockerCli.Out(), rows, "")
+	if opts.output.quiet && !opts.output.json() {
+		for _, r := range rows {
+			fmt.Fprintln(dockerCli.Out(), safe(r.Tag))
+		}
+		return nil
 	}
-	return printTags(dockerCli.Out(), rows)
+	return opts.output.print(dockerCli.Out(), rows, "", func(w io.Writer) error { return printTags(w, rows, opts.digests) })
 }
 
-func printTags(w io.Writer, rows []journey.Tag) error {
+func printTags(w io.Writer, rows []journey.Tag, digests bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TAG\tARCHITECTURES\tSIZE")
+	if digests {
+		fmt.Fprintln(tw, "TAG\tARCHITECTURES\tSIZE\tDIGEST")
+	} else {
+		fmt.Fprintln(tw, "TAG\tARCHITECTURES\tSIZE")
+	}
 	for _, r := range rows {
 		archs := safe(strings.Join(r.Architectures, ","))
 		if archs == "" {
 			archs = "-"
+		}
+		if digests {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safe(r.Tag), archs, units.BytesSize(float64(r.Size)), r.Digest)
+			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", safe(r.Tag), archs, units.BytesSize(float64(r.Size)))
 	}

@@ -59,7 +59,7 @@ func TestListPaginatedTags(t *testing.T) {
 	mustSucceed(t, runCLI(t, cfg, "publish", skel, target, "--tag", "skel", "-q"))
 
 	reg.Reset()
-	r := mustSucceed(t, runCLI(t, cfg, "ls", "oci://"+reg.Host+"/team/demo", "-o", "json"))
+	r := mustSucceed(t, runCLI(t, cfg, "ls", "oci://"+reg.Host+"/team/demo", "--format", "json"))
 	lists := 0
 	for _, l := range reg.Requests() {
 		if strings.HasSuffix(l.Path, "/tags/list") {
@@ -72,7 +72,7 @@ func TestListPaginatedTags(t *testing.T) {
 
 	var rows []journey.Tag
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
-		t.Fatalf("ls -o json printed %q: %v", r.stdout, err)
+		t.Fatalf("ls --format json printed %q: %v", r.stdout, err)
 	}
 	repo := reg.Host + "/team/demo"
 	want := []journey.Tag{
@@ -131,7 +131,7 @@ func TestListErrors(t *testing.T) {
 	}{
 		{"unknown repository", []string{"ls", "oci://" + reg.Host + "/team/nothing"}, "listing the tags of " + reg.Host + "/team/nothing"},
 		{"no scheme", []string{"ls", reg.Host + "/team/demo"}, "oci://"},
-		{"bad output", []string{"ls", "oci://" + reg.Host + "/team/demo", "-o", "yaml"}, `-o "yaml"`},
+		{"bad output", []string{"ls", "oci://" + reg.Host + "/team/demo", "--format", "yaml"}, `--format "yaml"`},
 		{"no argument", []string{"ls"}, "requires 1 argument"},
 		{"unreachable", []string{"ls", "oci://127.0.0.1:1/team/demo", "--retries", "0"}, "connection refused"},
 	}

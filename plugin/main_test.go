@@ -75,7 +75,7 @@ type binResult struct {
 // runBinary runs the built plugin standalone with an empty DOCKER_CONFIG.
 func runBinary(t *testing.T, args ...string) binResult {
 	t.Helper()
-	return runProcess(t, exec.Command(pluginBinary(t), args...), emptyConfig(t))
+	return runProcess(t, exec.Command(pluginBinary(t), withPlainHTTP(args)...), emptyConfig(t))
 }
 
 func runProcess(t *testing.T, cmd *exec.Cmd, configDir string) binResult {

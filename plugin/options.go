@@ -2,15 +2,12 @@ package plugin
 
 import (
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/cli/cli/debug"
 	"github.com/docker/go-units"
 	"github.com/spf13/pflag"
 
-	"github.com/docker-zarf/docker-zarf/progress"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
@@ -121,29 +118,4 @@ func userAgent(info BuildInfo) string {
 		v = "dev"
 	}
 	return "docker-zarf/" + v
-}
-
-// outputOptions are -o and --quiet.
-type outputOptions struct {
-	format string
-	quiet  bool
-}
-
-func (o *outputOptions) addFlags(fs *pflag.FlagSet, formats ...string) {
-	fs.StringVarP(&o.format, "output", "o", formats[0], "Output format: "+strings.Join(formats, ", "))
-	fs.BoolVarP(&o.quiet, "quiet", "q", false, "Print nothing but errors")
-}
-
-// tracker picks the progress face: bars on a terminal, plain lines in logs
-// and CI, nothing with --quiet. Progress goes to stderr, so -o json keeps it:
-// stdout carries only the JSON, as with docker's own --format.
-func (o *outputOptions) tracker(dockerCli command.Cli, verb string) progress.Tracker {
-	if o.quiet {
-		return progress.New(io.Discard, progress.ModeQuiet)
-	}
-	mode := progress.ModePlain
-	if dockerCli.Err().IsTerminal() {
-		mode = progress.ModeBars
-	}
-	return progress.New(dockerCli.Err(), mode, progress.WithVerb(verb))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
@@ -39,7 +40,7 @@ With an oci:// SOURCE, the package is copied between registries without
 touching the local disk.`,
 		Example: `  docker zarf publish zarf-package-demo-amd64-1.0.0.tar.zst oci://registry.example.com/team
   docker zarf publish ./zarf-package-big-amd64-1.0.0.tar.zst.part000 oci://localhost:5000/team --plain-http
-  docker zarf publish zarf-package-demo-amd64-1.0.0.tar.zst oci://ghcr.io/me --tag latest -o json
+  docker zarf publish zarf-package-demo-amd64-1.0.0.tar.zst oci://ghcr.io/me --tag latest --format json
   docker zarf publish oci://registry-a.example.com/team/demo:1.0.0 oci://registry-b.example.com/mirror`,
 		Args: cli.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -55,7 +56,7 @@ touching the local disk.`,
 	opts.remote.addChunkFlag(fs)
 	opts.from.addFlags(fs, "from", "the source registry (copy)")
 	opts.to.addFlags(fs, "to", "the target registry (copy)")
-	opts.output.addFlags(fs, "text", "json")
+	opts.output.addFlags(fs, "Print only the published reference")
 	fs.StringVar(&opts.tag, "tag", "", "Tag to publish under (default: the package version, with -<flavor> when it has one)")
 	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to copy from an oci:// source (default: this machine's); for a package on disk, the architecture it must be built for")
 	registerFlagCompletions(cmd)
@@ -67,7 +68,7 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 	if err != nil {
 		return err
 	}
-	if err := opts.output.validate("text", "json"); err != nil {
+	if err := opts.output.validate(); err != nil {
 		return err
 	}
 	client, err := opts.remote.client(dockerCli, info)
@@ -92,7 +93,7 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 	if err != nil {
 		return err
 	}
-	return opts.output.print(dockerCli.Out(), res, "Published %s\n", res.Reference)
+	return printPublished(dockerCli.Out(), opts.output, res, "Published "+res.Reference)
 }
 
 // runCopy copies a package between registries. The source and the target
@@ -107,7 +108,7 @@ func runCopy(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts pu
 	if err != nil {
 		return err
 	}
-	if err := opts.output.validate("text", "json"); err != nil {
+	if err := opts.output.validate(); err != nil {
 		return err
 	}
 	srcClient, err := opts.remote.sideClient(dockerCli, info, opts.from)
@@ -126,7 +127,7 @@ func runCopy(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts pu
 	if err != nil {
 		return err
 	}
-	return opts.output.print(dockerCli.Out(), res, "Copied %s to %s\n", from, res.Reference)
+	return printPublished(dockerCli.Out(), opts.output, res, fmt.Sprintf("Copied %s to %s", from, res.Reference))
 }
 
 // parsePublishTarget parses publish's oci://REGISTRY/NAMESPACE, saying how
@@ -137,4 +138,21 @@ func parsePublishTarget(s string) (name.Repository, error) {
 		return repo, fmt.Errorf("invalid repository %q: publish takes oci://REGISTRY/NAMESPACE without a tag (use --tag)", s)
 	}
 	return repo, err
+}
+
+// printPublished prints what publish or copy did: the reference, the
+// manifest and index digests, and the manifest the tag held before for
+// this architecture, as docker push prints its digest.
+func printPublished(w io.Writer, o outputOptions, res journey.Published, head string) error {
+	return o.print(w, res, res.Reference, func(w io.Writer) error {
+		fmt.Fprintln(w, safe(head))
+		fmt.Fprintf(w, "%s: digest: %s size: %d\n", safe(res.Architecture), res.Digest, res.Size)
+		if res.IndexDigest != "" {
+			fmt.Fprintf(w, "index: %s\n", res.IndexDigest)
+		}
+		if res.Replaced != "" {
+			fmt.Fprintf(w, "replaced %s %s → %s\n", safe(res.Architecture), res.Replaced, res.Digest)
+		}
+		return nil
+	})
 }

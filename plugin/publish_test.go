@@ -138,17 +138,17 @@ func TestPublishRepublishReplacesOwnEntryOnly(t *testing.T) {
 	target := "oci://" + reg.Host + "/team"
 	mustSucceed(t, runCLI(t, cfg, "publish", demoAmd64, target, "-q"))
 	mustSucceed(t, runCLI(t, cfg, "publish", demoArm64, target, "-q"))
-	r := mustSucceed(t, runCLI(t, cfg, "publish", demoAmd64, target, "-o", "json"))
+	r := mustSucceed(t, runCLI(t, cfg, "publish", demoAmd64, target, "--format", "json"))
 	idx := pushedIndex(t, reg.Host+"/team/demo:1.0.0")
 	if len(idx.Manifests) != 2 {
 		t.Fatalf("index has %d entries after republishing amd64, want 2", len(idx.Manifests))
 	}
 	var res journey.Published
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
-		t.Fatalf("-o json printed %q: %v", r.stdout, err)
+		t.Fatalf("--format json printed %q: %v", r.stdout, err)
 	}
 	if res.Reference != reg.Host+"/team/demo:1.0.0" || res.Digest != entryFor(t, idx, "amd64").Digest.String() || res.Layers != 9 || res.Size == 0 {
-		t.Fatalf("-o json = %+v", res)
+		t.Fatalf("--format json = %+v", res)
 	}
 }
 

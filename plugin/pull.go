@@ -3,6 +3,8 @@ package plugin
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
@@ -16,13 +18,13 @@ import (
 
 type pullOptions struct {
 	remote     remoteOptions
+	output     outputOptions
 	arch       string
 	outDir     string
-	format     string
+	pkgFormat  string
 	components []string
 	cacheDir   string
 	noCache    bool
-	quiet      bool
 }
 
 func newPullCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
@@ -39,7 +41,8 @@ resumes where it stopped.`,
 		Example: `  docker zarf pull oci://registry.example.com/team/demo:1.0.0
   docker zarf pull oci://registry.example.com/team/demo:1.0.0 -a arm64 -o ./pkgs
   docker zarf pull oci://registry.example.com/team/demo:1.0.0 --components app -o ./pkgs
-  docker zarf pull oci://localhost:5000/team/demo@sha256:… --format dir --plain-http`,
+  docker zarf pull oci://localhost:5000/team/demo@sha256:… --package-format dir --plain-http
+  docker zarf pull oci://registry.example.com/team/demo:1.0.0 --format json`,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPull(cmd.Context(), dockerCli, info, opts, args[0])
@@ -50,11 +53,11 @@ resumes where it stopped.`,
 	opts.remote.addFlags(fs)
 	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to pull (default: this machine's)")
 	fs.StringVarP(&opts.outDir, "output", "o", ".", "Directory to write the package into")
-	fs.StringVar(&opts.format, "format", "tar.zst", "Output form: tar.zst, tar (uncompressed archive) or dir (unpacked package); tar.zst follows the package's metadata.uncompressed")
+	fs.StringVar(&opts.pkgFormat, "package-format", string(layout.FormatTarZst), "Form of the package written: tar.zst, tar (uncompressed archive) or dir (unpacked package); tar.zst follows the package's metadata.uncompressed")
 	fs.StringSliceVar(&opts.components, "components", nil, "Pull only these components (comma-separated); required components are always included")
 	fs.StringVar(&opts.cacheDir, "cache", "", "Blob cache directory (default: $XDG_CACHE_HOME/docker-zarf or the platform equivalent)")
 	fs.BoolVar(&opts.noCache, "no-cache", false, "Do not use the blob cache")
-	fs.BoolVarP(&opts.quiet, "quiet", "q", false, "Print nothing but errors")
+	opts.output.addFlags(fs, "Print only the path written")
 	registerFlagCompletions(cmd)
 	return cmd
 }
@@ -64,8 +67,14 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts pu
 	if err != nil {
 		return err
 	}
-	format, err := pullFormat(opts.format)
+	format, err := opts.packageFormat(dockerCli)
 	if err != nil {
+		return err
+	}
+	if err := opts.output.validate(); err != nil {
+		return err
+	}
+	if err := checkOutputFlag(opts.outDir); err != nil {
 		return err
 	}
 	// Downloads are not fsynced one by one: cache hits are verified again as
@@ -74,8 +83,7 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts pu
 	if err != nil {
 		return err
 	}
-	out := outputOptions{format: "text", quiet: opts.quiet}
-	tr := out.tracker(dockerCli, "pulled")
+	tr := opts.output.tracker(dockerCli, "pulled")
 	res, err := journey.Pull(ctx, client, ref, journey.PullOptions{
 		Arch: opts.arch, OutDir: opts.outDir, Format: format, Components: opts.components,
 		CacheDir: opts.cacheDir, NoCache: opts.noCache, Concurrency: opts.remote.concurrency, Progress: tr,
@@ -84,21 +92,42 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts pu
 	if err != nil {
 		return err
 	}
-	if opts.quiet {
-		return nil
-	}
 	if len(opts.components) > 0 {
-		fmt.Fprintf(dockerCli.Err(), "Fetched %s of the package's %s (%d of %d layers)\n",
+		fmt.Fprintf(opts.output.chatter(dockerCli), "Fetched %s of the package's %s (%d of %d layers)\n",
 			units.BytesSize(float64(res.FetchedBytes)), units.BytesSize(float64(res.PackageBytes)), res.FetchedLayers, res.PackageLayers)
 	}
-	_, err = fmt.Fprintln(dockerCli.Out(), res.Path)
-	return err
+	return opts.output.print(dockerCli.Out(), res, res.Path, func(w io.Writer) error {
+		_, err := fmt.Fprintln(w, res.Path)
+		return err
+	})
 }
 
-func pullFormat(s string) (layout.Format, error) {
+// packageFormat reads --package-format. --format once named the package's
+// form; those values still work there, with a warning, since --format is
+// now the output format of every command.
+func (o *pullOptions) packageFormat(dockerCli command.Cli) (layout.Format, error) {
+	s := o.pkgFormat
+	switch f := layout.Format(o.output.format); f {
+	case layout.FormatTarZst, layout.FormatTar, layout.FormatDir:
+		fmt.Fprintf(dockerCli.Err(), "WARNING: --format %s is deprecated for the package's form; use --package-format %s\n", f, f)
+		s, o.output.format = string(f), formatText
+	}
 	switch f := layout.Format(s); f {
 	case layout.FormatTarZst, layout.FormatTar, layout.FormatDir:
 		return f, nil
 	}
-	return "", fmt.Errorf("--format %q is not one of tar.zst, tar, dir", s)
+	return "", fmt.Errorf("--package-format %q is not one of tar.zst, tar, dir", s)
+}
+
+// checkOutputFlag catches `-o json`: -o is the output directory, and a
+// user who meant the output format would find a directory named json.
+func checkOutputFlag(dir string) error {
+	switch dir {
+	case formatJSON, formatText, "yaml":
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			return nil // a directory of that name that exists was meant
+		}
+		return fmt.Errorf("-o is the directory to write into; for JSON output use --format json (or -o ./%s for a directory named %s)", dir, dir)
+	}
+	return nil
 }

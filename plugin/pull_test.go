@@ -127,7 +127,7 @@ func TestPullMatchesZarf(t *testing.T) {
 			out := t.TempDir()
 			args := []string{"pull", tc.ref, "-a", tc.arch, "-o", out, "--cache", cache}
 			if tc.format != "" {
-				args = append(args, "--format", tc.format)
+				args = append(args, "--package-format", tc.format)
 			}
 			r := mustSucceed(t, runCLI(t, cfg, args...))
 			path := filepath.Join(out, tc.file)
@@ -146,7 +146,7 @@ func TestPullMatchesZarf(t *testing.T) {
 			{s.signed(), "amd64", signed, "zarf-package-flavored-amd64-0.2.0-upstream"},
 		} {
 			out := t.TempDir()
-			mustSucceed(t, runCLI(t, cfg, "pull", tc.ref, "-a", tc.arch, "-o", out, "--format", "dir", "--no-cache"))
+			mustSucceed(t, runCLI(t, cfg, "pull", tc.ref, "-a", tc.arch, "-o", out, "--package-format", "dir", "--no-cache"))
 			if names := dirNames(t, out); !reflect.DeepEqual(names, []string{tc.dir}) {
 				t.Fatalf("output dir holds %v, want [%s]", names, tc.dir)
 			}

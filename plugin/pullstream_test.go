@@ -42,7 +42,7 @@ func TestPullStreamsBigBlobsIntoArchives(t *testing.T) {
 			}
 			reg.Reset()
 			out := t.TempDir()
-			r := mustSucceed(t, runCLI(t, cfg, "pull", ref, "-a", "amd64", "--no-cache", "--format", tc.format, "-o", out))
+			r := mustSucceed(t, runCLI(t, cfg, "pull", ref, "-a", "amd64", "--no-cache", "--package-format", tc.format, "-o", out))
 			checkArchive(t, strings.TrimSpace(r.stdout), src)
 			var bigBytes int64
 			for _, l := range reg.Requests() {

@@ -62,19 +62,19 @@ func TestCommandTreeDocumented(t *testing.T) {
 }
 
 // TestOutputStreams: results go to stdout, progress and errors to stderr, so
-// `docker zarf publish … -o json | jq` sees only JSON.
+// `docker zarf publish … --format json | jq` sees only JSON.
 func TestOutputStreams(t *testing.T) {
 	reg := testregistry.Start(t)
 	cfg := emptyConfig(t)
 	target := "oci://" + reg.Host + "/streams"
 
-	r := mustSucceed(t, runCLI(t, cfg, "publish", demoAmd64, target, "-o", "json"))
+	r := mustSucceed(t, runCLI(t, cfg, "publish", demoAmd64, target, "--format", "json"))
 	var res journey.Published
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
-		t.Fatalf("publish -o json stdout is not JSON: %v\n%s", err, r.stdout)
+		t.Fatalf("publish --format json stdout is not JSON: %v\n%s", err, r.stdout)
 	}
 	if !strings.Contains(r.stderr, "pushed zarf.yaml") {
-		t.Fatalf("publish -o json shows no progress on stderr: %q", r.stderr)
+		t.Fatalf("publish --format json shows no progress on stderr: %q", r.stderr)
 	}
 
 	r = mustSucceed(t, runCLI(t, cfg, "publish", demoArm64, target))
@@ -93,9 +93,9 @@ func TestOutputStreams(t *testing.T) {
 		t.Fatalf("pull: stdout %q (want only the package path), stderr %q", r.stdout, r.stderr)
 	}
 
-	r = mustSucceed(t, runCLI(t, cfg, "inspect", target+"/demo:1.0.0", "-a", "arm64", "-o", "json"))
+	r = mustSucceed(t, runCLI(t, cfg, "inspect", target+"/demo:1.0.0", "-a", "arm64", "--format", "json"))
 	if !json.Valid([]byte(r.stdout)) || r.stderr != "" {
-		t.Fatalf("inspect -o json: stdout %q, stderr %q", r.stdout, r.stderr)
+		t.Fatalf("inspect --format json: stdout %q, stderr %q", r.stdout, r.stderr)
 	}
 }
 

@@ -1,6 +1,8 @@
 package plugin
 
 import (
+	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
 
@@ -23,19 +25,21 @@ func newVersionCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "version",
 		Short:   "Show the docker-zarf version and what it was built with",
-		Example: "  docker zarf version\n  docker zarf version -o json",
+		Example: "  docker zarf version\n  docker zarf version --format json",
 		Args:    cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate("text", "json"); err != nil {
+			if err := out.validate(); err != nil {
 				return err
 			}
 			v := buildVersion(info)
-			return out.print(dockerCli.Out(), v,
-				"docker-zarf %s\n commit: %s\n go: %s %s\n go-containerregistry: %s\n docker/cli: %s\n",
-				v.Version, orUnknown(v.Commit), v.GoVersion, v.Platform, orUnknown(v.GoContainerRegistry), orUnknown(v.DockerCLI))
+			return out.print(dockerCli.Out(), v, v.Version, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "docker-zarf %s\n commit: %s\n go: %s %s\n go-containerregistry: %s\n docker/cli: %s\n",
+					v.Version, orUnknown(v.Commit), v.GoVersion, v.Platform, orUnknown(v.GoContainerRegistry), orUnknown(v.DockerCLI))
+				return err
+			})
 		},
 	}
-	out.addFlags(cmd.Flags(), "text", "json")
+	out.addFlags(cmd.Flags(), "Print only the version")
 	registerFlagCompletions(cmd)
 	return cmd
 }

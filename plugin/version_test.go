@@ -42,12 +42,12 @@ func TestVersion(t *testing.T) {
 	}
 
 	var v versionInfo
-	out := mustSucceed(t, runCLI(t, cfg, "version", "-o", "json")).stdout
+	out := mustSucceed(t, runCLI(t, cfg, "version", "--format", "json")).stdout
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
-		t.Fatalf("version -o json printed %q: %v", out, err)
+		t.Fatalf("version --format json printed %q: %v", out, err)
 	}
 	if v.Version != "v0.0.0-test" || v.Commit != "abc123" || v.GoVersion != runtime.Version() || v.Platform != runtime.GOOS+"/"+runtime.GOARCH {
-		t.Fatalf("version -o json = %+v", v)
+		t.Fatalf("version --format json = %+v", v)
 	}
 	mustFail(t, runCLI(t, cfg, "version", "-o", "xml"), "-o \"xml\"")
 	mustFail(t, runCLI(t, cfg, "version", "extra"), "accepts no arguments")
@@ -67,9 +67,9 @@ func TestVersionUnstamped(t *testing.T) {
 // `version`, the plugin metadata docker reads and the User-Agent all show.
 func TestBinaryVersionEverywhere(t *testing.T) {
 	var v versionInfo
-	r := runBinary(t, "version", "-o", "json")
+	r := runBinary(t, "version", "--format", "json")
 	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.Version != binVersion || v.Commit != binCommit {
-		t.Fatalf("version -o json: %+v (%v), stderr %q", v, err, r.stderr)
+		t.Fatalf("version --format json: %+v (%v), stderr %q", v, err, r.stderr)
 	}
 	if v.GoContainerRegistry != goModVersion(t, "github.com/google/go-containerregistry") ||
 		v.DockerCLI != goModVersion(t, "github.com/docker/cli") {

@@ -28,7 +28,7 @@ run docker zarf inspect "oci://$REG/demo/demo:1.0.0" -a amd64 --plain-http
 run docker zarf inspect "oci://$REG/demo/demo:1.0.0" -a amd64 --plain-http --layers
 mkdir -p "$WORK/pulled"
 run docker zarf pull "oci://$REG/demo/demo:1.0.0" -a amd64 --plain-http -o "$WORK/pulled" --cache "$WORK/cache"
-run docker zarf pull "oci://$REG/demo/demo:1.0.0" -a amd64 --plain-http -o "$WORK/pulled" --cache "$WORK/cache" --components config-files --format dir
+run docker zarf pull "oci://$REG/demo/demo:1.0.0" -a amd64 --plain-http -o "$WORK/pulled" --cache "$WORK/cache" --components config-files --package-format dir
 run ls -l "$WORK/pulled"
 echo
 echo "demo finished: published, listed, inspected and pulled back $(basename "$PKG")"

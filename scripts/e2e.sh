@@ -47,7 +47,7 @@ echo "$PASS" | docker login "$REG" -u "$USER_NAME" --password-stdin
 
 step "publish every fixture package"
 docker zarf publish "$FIX/packages/zarf-package-demo-amd64-1.0.0.tar.zst" "oci://$REG/e2e" --plain-http
-docker zarf publish "$FIX/packages/zarf-package-demo-arm64-1.0.0.tar.zst" "oci://$REG/e2e" --plain-http -o json >"$WORK/arm64.json"
+docker zarf publish "$FIX/packages/zarf-package-demo-arm64-1.0.0.tar.zst" "oci://$REG/e2e" --plain-http --format json >"$WORK/arm64.json"
 grep -q '"reference": "'"$REG"'/e2e/demo:1.0.0"' "$WORK/arm64.json" || fail "publish -o json: $(cat "$WORK/arm64.json")"
 docker zarf publish "$FIX/packages/zarf-package-flavored-amd64-0.2.0-upstream.tar" "oci://$REG/e2e" --plain-http
 docker zarf publish "$FIX/packages/signed/zarf-package-flavored-amd64-0.2.0-upstream.tar" "oci://$REG/e2e-signed" --plain-http
@@ -61,7 +61,7 @@ cmp -repo e2e-signed/flavored -tag 0.2.0-upstream -fixture "$FIX/registry/signed
 
 step "inspect"
 docker zarf inspect "oci://$REG/e2e/demo:1.0.0" -a arm64 --plain-http | grep -q 'architecture: arm64' || fail "inspect arm64"
-docker zarf inspect "oci://$REG/e2e/demo:1.0.0" -a amd64 --plain-http -o json | grep -q '"name": "demo"' || fail "inspect -o json"
+docker zarf inspect "oci://$REG/e2e/demo:1.0.0" -a amd64 --plain-http --format json | grep -q '"name": "demo"' || fail "inspect --format json"
 docker zarf inspect "oci://$REG/e2e/demo:1.0.0" -a amd64 --plain-http --layers | grep -q 'components/config-files.tar' || fail "inspect --layers"
 
 step "pull every package back and compare its files with the fixture"

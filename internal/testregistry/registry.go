@@ -148,7 +148,22 @@ func serve(t testing.TB, c *config, h http.Handler) *Registry {
 	t.Cleanup(srv.Close)
 	r.URL = srv.URL
 	r.Host = strings.TrimPrefix(strings.TrimPrefix(srv.URL, "https://"), "http://")
+	if !c.tls {
+		plainHosts.Store(r.Host, true)
+		t.Cleanup(func() { plainHosts.Delete(r.Host) })
+	}
 	return r
+}
+
+// plainHosts holds the host:port of every plain-HTTP registry this test
+// binary runs. docker-zarf talks plain HTTP only when told to, so a test
+// runner passes --plain-http for these, as a user would.
+var plainHosts sync.Map
+
+// IsPlainHTTP tells whether host is a running plain-HTTP test registry.
+func IsPlainHTTP(host string) bool {
+	_, ok := plainHosts.Load(host)
+	return ok
 }
 
 // Transport returns a new transport that trusts the registry's CA and, with

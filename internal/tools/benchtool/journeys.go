@@ -82,7 +82,7 @@ func (j *journeys) all(ctx context.Context) error {
 		{journey: jPullTar, tool: toolDZ, pullOut: tarOut, minBytes: j.p.Bytes * 9 / 10,
 			argv: []string{dz, "pull", dzRef, "-a", "amd64", "--plain-http", "--no-cache", "-o", tarOut}},
 		{journey: jPullDir, tool: toolDZ, pullOut: dirOut, minBytes: j.p.Bytes,
-			argv: []string{dz, "pull", dzRef, "-a", "amd64", "--plain-http", "--no-cache", "--format", "dir", "-o", dirOut}},
+			argv: []string{dz, "pull", dzRef, "-a", "amd64", "--plain-http", "--no-cache", "--package-format", "dir", "-o", dirOut}},
 		{journey: jPullDir, tool: toolORAS, pullOut: orasOut, minBytes: j.p.Bytes,
 			argv: []string{j.bin("oras"), "pull", "--plain-http", "--concurrency", "6", j.ref(toolORAS), "-o", orasOut}},
 		{journey: jPullDir, tool: toolCrane, pullOut: craneOut, minBytes: j.p.Bytes,

@@ -1,0 +1,85 @@
+package plugin
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/spf13/pflag"
+
+	"github.com/docker-zarf/docker-zarf/progress"
+)
+
+// Output formats: the same two on every command, as docker's --format.
+const (
+	formatText = "text"
+	formatJSON = "json"
+)
+
+// outputOptions are --format and --quiet, shared by every command. Results
+// go to stdout; progress, warnings and other chatter to stderr. --quiet
+// keeps the result (a reference, a path, tags) and drops the chatter.
+type outputOptions struct {
+	format string
+	quiet  bool
+}
+
+func (o *outputOptions) addFlags(fs *pflag.FlagSet, quietHelp string) {
+	fs.StringVar(&o.format, "format", formatText, `Output format: "text" or "json"`)
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, quietHelp)
+}
+
+func (o *outputOptions) validate() error {
+	if o.format != formatText && o.format != formatJSON {
+		return fmt.Errorf("--format %q is not one of text, json", o.format)
+	}
+	return nil
+}
+
+func (o *outputOptions) json() bool { return o.format == formatJSON }
+
+// chatter is where lines that are not the result go: stderr, or nowhere
+// with --quiet.
+func (o *outputOptions) chatter(dockerCli command.Cli) io.Writer {
+	if o.quiet {
+		return io.Discard
+	}
+	return dockerCli.Err()
+}
+
+// print writes the result: v as indented JSON with --format json, the
+// quiet line with --quiet, else what text writes.
+func (o *outputOptions) print(w io.Writer, v any, quietLine string, text func(io.Writer) error) error {
+	switch {
+	case o.json():
+		return writeJSON(w, v)
+	case o.quiet:
+		if quietLine == "" {
+			return nil
+		}
+		_, err := fmt.Fprintln(w, quietLine)
+		return err
+	}
+	return text(w)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// tracker picks the progress face: bars on a terminal, plain lines in logs
+// and CI, nothing with --quiet. Progress goes to stderr, so --format json
+// keeps it: stdout carries only the JSON, as with docker's own --format.
+func (o *outputOptions) tracker(dockerCli command.Cli, verb string) progress.Tracker {
+	if o.quiet {
+		return progress.New(io.Discard, progress.ModeQuiet)
+	}
+	mode := progress.ModePlain
+	if dockerCli.Err().IsTerminal() {
+		mode = progress.ModeBars
+	}
+	return progress.New(dockerCli.Err(), mode, progress.WithVerb(verb))
+}

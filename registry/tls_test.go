@@ -48,7 +48,7 @@ func TestTLS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newTestClient(tt.opts(t))
+			c := newTLSTestClient(tt.opts(t))
 			c.backoff.base, c.backoff.max = time.Second, time.Second // a retry would show
 			b := newBlob(t, 1000)
 			start := time.Now()
@@ -99,7 +99,7 @@ func TestCertsDirPairs(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cfg, err := tlsConfig("example.com:5000", Options{CertsDirs: []string{root}})
+			cfg, err := tlsConfig("example.com:5000", []string{root}, false)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)

@@ -19,7 +19,7 @@ var ErrPlainHTTP = errors.New("plain HTTP is not enabled")
 // PlainHTTPError is a refusal to talk plain HTTP to Host.
 type PlainHTTPError struct {
 	Host string // host[:port] that would have been reached over http
-	Why  string // "it answers plain HTTP only", "redirect from https", ...
+	Why  string // "it answers plain HTTP only", "redirect from https to http", ...
 }
 
 func (e *PlainHTTPError) Error() string {
@@ -43,7 +43,7 @@ type schemeGuard struct {
 func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "http" && !allowHTTP(req.URL, g.registry, g.plain) {
 		closeBody(req)
-		return nil, &PlainHTTPError{Host: req.URL.Host, Why: "request to " + redactURL(req.URL)}
+		return nil, &PlainHTTPError{Host: req.URL.Host, Why: "request over http"}
 	}
 	return g.inner.RoundTrip(req)
 }
@@ -63,7 +63,7 @@ func checkRedirect(registry string, plain bool) func(*http.Request, []*http.Requ
 		}
 		prev := via[len(via)-1].URL
 		if prev.Scheme == "https" && req.URL.Scheme == "http" && !allowHTTP(req.URL, registry, plain) {
-			return &PlainHTTPError{Host: req.URL.Host, Why: "redirect from " + redactURL(prev) + " to " + redactURL(req.URL)}
+			return &PlainHTTPError{Host: req.URL.Host, Why: "redirect from https to http"}
 		}
 		return nil
 	}

@@ -95,7 +95,33 @@ func (w *watchdog) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, wt.cause(ctx, err)
 	}
 	resp.Body = &recvBody{ReadCloser: resp.Body, w: wt, ctx: ctx}
+	if req.Method == http.MethodGet && req.URL.Path == "/v2/" {
+		resp.Body = &cappedBody{ReadCloser: resp.Body, left: pingBodyMax}
+	}
 	return resp, nil
+}
+
+// pingBodyMax caps the body of a /v2/ answer. go-containerregistry reads
+// it to the end (to reuse the connection); a registry that streams /v2/
+// forever, never stalling, would hold the client there.
+const pingBodyMax = 64 << 10
+
+// cappedBody ends a body after left bytes.
+type cappedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // watch is the timer of one request. It is armed with one limit at a time:

@@ -77,6 +77,13 @@ func checkRedirect(registry string, plain bool) func(*http.Request, []*http.Requ
 func explainPing(host string, err error) error {
 	// net/http does not export this error; its text has been stable since Go 1.12.
 	if strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
+		// The ping's, or the token realm's on another host.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+				host = u.Host
+			}
+		}
 		return &PlainHTTPError{Host: host, Why: "it answers plain HTTP only"}
 	}
 	if !errors.Is(err, ErrPlainHTTP) {

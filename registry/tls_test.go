@@ -64,6 +64,11 @@ func TestTLS(t *testing.T) {
 			if !errors.As(err, &e) || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error %v, want an *Error about %q", err, tt.wantErr)
 			}
+			// The http ping go-containerregistry tries on loopback is
+			// refused; that refusal must not hide the TLS problem.
+			if errors.Is(err, ErrPlainHTTP) || strings.Contains(err.Error(), "plain HTTP") {
+				t.Errorf("error %v blames plain HTTP", err)
+			}
 			if took := time.Since(start); took > 900*time.Millisecond {
 				t.Errorf("failure took %s: a TLS error was retried", took)
 			}

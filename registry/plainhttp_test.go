@@ -314,3 +314,48 @@ func TestRealmOnAnotherHost(t *testing.T) {
 }
 
 func isCertError(err error) bool { return tlsCause(err) != nil }
+
+// TestRedirectToAnotherHostIsVerified: a blob redirect to another host
+// (blob storage) is verified with that host's own TLS settings, whatever
+// InsecureSkipTLSVerify or certs.d say for the registry.
+func TestRedirectToAnotherHostIsVerified(t *testing.T) {
+	p := faultproxy.New(1)
+	reg := testregistry.Start(t, testregistry.WithTLS(), testregistry.WithHandler(p.Middleware))
+	registryOnly, both := t.TempDir(), t.TempDir()
+	for _, d := range []string{registryOnly, both} {
+		if _, err := reg.WriteCertsDir(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := reg.WriteCertsDirLocalhost(both); err != nil {
+		t.Fatal(err)
+	}
+	repo := mustRepo(t, reg, "redirect/other")
+	b := newBlob(t, 1000)
+	if err := newTLSTestClient(Options{CertsDirs: []string{registryOnly}}).PushBlob(testCtx(t), repo, b.desc, b.stream(), nil); err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(reg.Host)
+	// The same server under another name: only the first GET is redirected.
+	p.Set(faultproxy.Scenario{Match: func(r *http.Request) bool { return faultproxy.BlobGet(r) && r.Host == reg.Host },
+		Action: func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
+			http.Redirect(w, r, "https://localhost:"+port+r.URL.Path, http.StatusTemporaryRedirect)
+		}})
+	for _, tt := range []struct {
+		name    string
+		opts    Options
+		wantErr bool
+	}{
+		{"InsecureSkipTLSVerify", Options{InsecureSkipTLSVerify: true}, true},
+		{"registry CA only", Options{CertsDirs: []string{registryOnly}}, true},
+		{"CA for both hosts", Options{CertsDirs: []string{both}}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := newTLSTestClient(tt.opts).Fetch(testCtx(t), repo, b.desc, filepath.Join(t.TempDir(), "blob"), nil)
+			t.Logf("error: %v", err)
+			if tt.wantErr != (err != nil) || (err != nil && !isCertError(err)) {
+				t.Fatalf("error %v, want a certificate error: %v", err, tt.wantErr)
+			}
+		})
+	}
+}

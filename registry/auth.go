@@ -58,7 +58,10 @@ func (c *Client) client(ctx context.Context, repo name.Repository, scopes ...str
 	}
 	// No client timeout: a multi-GB PATCH may legitimately take hours;
 	// the caller's context bounds every request instead.
-	e.hc = &http.Client{Transport: rt}
+	e.hc = &http.Client{
+		Transport:     &trackBodies{inner: rt},
+		CheckRedirect: checkRedirect(repo.RegistryStr(), c.opts.PlainHTTP),
+	}
 	return e.hc, nil
 }
 
@@ -85,7 +88,10 @@ func (c *Client) authenticate(ctx context.Context, repo name.Repository, scopes 
 	var rt http.RoundTripper
 	err = c.backoff.retry(ctx, func() error {
 		rt, err = transport.NewWithContext(ctx, reg, auth, base, scopes)
-		return err
+		if err != nil {
+			return explainPing(reg.RegistryStr(), err)
+		}
+		return nil
 	})
 	return rt, err
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
@@ -83,16 +82,18 @@ func (tr *tokenRecorder) wrap(next http.Handler) http.Handler {
 }
 
 // TestBearerScopesAndExpiry: a push asks for pull,push up front, and a
-// chunked upload survives tokens expiring between chunks.
+// chunked upload survives tokens expiring between chunks. The registry
+// expires every token after each PATCH (no timing involved), so each next
+// request meets a 401 and a refresh.
 func TestBearerScopesAndExpiry(t *testing.T) {
 	tr := &tokenRecorder{tokens: map[string]bool{}}
 	p := faultproxy.New(1)
 	reg := testregistry.Start(t, testregistry.WithHandler(tr.wrap), testregistry.WithHandler(p.Middleware),
-		testregistry.WithBearerAuth(testUser, testPass, 150*time.Millisecond))
+		testregistry.WithBearerAuth(testUser, testPass, 0))
 	c := newTestClient(Options{Keychain: keychain{testUser, testPass}, ChunkSize: 32 << 10})
 	repo := mustRepo(t, reg, "auth/expiry")
 	b := newBlob(t, 160<<10)
-	p.Set(faultproxy.Slow(100*time.Millisecond, faultproxy.UploadPatch))
+	p.Set(faultproxy.Scenario{Match: faultproxy.UploadPatch, Action: faultproxy.AfterResponse(func(*http.Request) { reg.ExpireTokens() })})
 	if err := c.PushBlob(testCtx(t), repo, b.desc, b.stream(), nil); err != nil {
 		t.Fatalf("PushBlob with expiring tokens: %v", err)
 	}

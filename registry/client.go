@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 )
@@ -14,12 +15,15 @@ import (
 type Options struct {
 	// Keychain resolves credentials per registry. Default (nil): anonymous.
 	Keychain authn.Keychain
-	// PlainHTTP talks http:// to every registry, never trying https.
-	// Default: HTTPS, with the http fallback go-containerregistry allows
-	// when https fails for localhost, loopback and private (RFC 1918)
-	// addresses.
+	// PlainHTTP talks http:// to the registry hosts of this client, never
+	// trying https. It never extends to another host (a token realm, a
+	// redirect to blob storage): those stay on https. Default: https only,
+	// for every host, loopback and private addresses included; anything
+	// that would use http:// fails with an error matching ErrPlainHTTP.
 	PlainHTTP bool
-	// InsecureSkipTLSVerify accepts any server certificate. Default: verify.
+	// InsecureSkipTLSVerify accepts any certificate from the registry hosts
+	// of this client; other hosts (a token realm, blob storage) are still
+	// verified. Default: verify.
 	InsecureSkipTLSVerify bool
 	// CertsDirs are searched for a host[:port] folder holding ca.crt / *.crt
 	// CAs (added to the system roots) and client.cert + client.key pairs for
@@ -35,12 +39,23 @@ type Options struct {
 	// with Content-Length and Content-Range, resuming from the registry's
 	// offset after a failure. Default (0): one streaming PATCH per blob.
 	ChunkSize int64
+	// ResponseTimeout bounds the wait for a response's headers once the
+	// request is sent. Default (0): 2 minutes, which leaves room for the
+	// commit of a large blob. Negative: no limit.
+	ResponseTimeout time.Duration
+	// StallTimeout bounds the time a request or response body may go
+	// without moving a byte (a registry that stops reading an upload or
+	// sending a download); a slow transfer that keeps moving is never cut.
+	// Default (0): 60 s. Negative: no limit. Either limit fails the request
+	// with a *StallError.
+	StallTimeout time.Duration
 	// UserAgent is sent before go-containerregistry's own, e.g.
 	// "docker-zarf/1.2.3". Default: go-containerregistry's alone.
 	UserAgent string
 	// Transport is the base round tripper, used as is (no TLS settings,
-	// certs.d or tuning applied). Default (nil): a tuned clone of
-	// http.DefaultTransport per registry host.
+	// certs.d or tuning applied; the plain HTTP refusal and the timeouts
+	// still are). Default (nil): a tuned clone of http.DefaultTransport per
+	// host reached, with that host's TLS settings.
 	Transport http.RoundTripper
 	// NoSync leaves flushing a fetched blob to disk to the caller: Fetch
 	// renames it into place without an fsync. For callers that sync once at
@@ -66,19 +81,21 @@ type Client struct {
 
 	bufs sync.Pool // *[]byte of ioBufferSize, for downloads
 
-	mu    sync.Mutex
-	bases map[string]*baseEntry // registry host -> base transport
-	auths map[string]*authEntry // registry + scopes -> authenticated transport
+	mu         sync.Mutex
+	bases      map[string]*baseEntry      // registry host -> base transport
+	transports map[tlsKey]*transportEntry // host reached + TLS mode -> HTTP transport
+	auths      map[string]*authEntry      // registry + scopes -> authenticated transport
 }
 
 // New returns a Client with opts.
 func New(opts Options) *Client {
 	c := &Client{
-		opts:    opts,
-		backoff: newBackoff(opts.Retries),
-		putMax:  monolithicMax,
-		bases:   map[string]*baseEntry{},
-		auths:   map[string]*authEntry{},
+		opts:       opts,
+		backoff:    newBackoff(opts.Retries),
+		putMax:     monolithicMax,
+		bases:      map[string]*baseEntry{},
+		transports: map[tlsKey]*transportEntry{},
+		auths:      map[string]*authEntry{},
 	}
 	if opts.Debug != nil {
 		c.debug = &debugLog{w: opts.Debug}

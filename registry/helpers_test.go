@@ -22,9 +22,17 @@ import (
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
 )
 
-// newTestClient returns a client for tests: no certs.d of the machine, and
-// retry waits shrunk to milliseconds.
+// newTestClient returns a client for tests against plain HTTP test
+// registries (PlainHTTP set): no certs.d of the machine, and retry waits
+// shrunk to milliseconds.
 func newTestClient(opts Options) *Client {
+	opts.PlainHTTP = true
+	return newTLSTestClient(opts)
+}
+
+// newTLSTestClient is newTestClient with opts.PlainHTTP as given, for TLS
+// test registries.
+func newTLSTestClient(opts Options) *Client {
 	if opts.CertsDirs == nil {
 		opts.CertsDirs = []string{}
 	}

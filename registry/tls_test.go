@@ -48,7 +48,7 @@ func TestTLS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newTestClient(tt.opts(t))
+			c := newTLSTestClient(tt.opts(t))
 			c.backoff.base, c.backoff.max = time.Second, time.Second // a retry would show
 			b := newBlob(t, 1000)
 			start := time.Now()
@@ -63,6 +63,11 @@ func TestTLS(t *testing.T) {
 			var e *Error
 			if !errors.As(err, &e) || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error %v, want an *Error about %q", err, tt.wantErr)
+			}
+			// The http ping go-containerregistry tries on loopback is
+			// refused; that refusal must not hide the TLS problem.
+			if errors.Is(err, ErrPlainHTTP) || strings.Contains(err.Error(), "plain HTTP") {
+				t.Errorf("error %v blames plain HTTP", err)
 			}
 			if took := time.Since(start); took > 900*time.Millisecond {
 				t.Errorf("failure took %s: a TLS error was retried", took)
@@ -99,7 +104,7 @@ func TestCertsDirPairs(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cfg, err := tlsConfig("example.com:5000", Options{CertsDirs: []string{root}})
+			cfg, err := tlsConfig("example.com:5000", []string{root}, false)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)

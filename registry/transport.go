@@ -5,13 +5,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
@@ -35,37 +34,39 @@ type baseEntry struct {
 	err  error
 }
 
-// base returns the round tripper every request to host goes through, below
-// authentication: the HTTP transport (TLS for host), debug tracing, the
-// replay guard and the user agent. It is built once per host.
-func (c *Client) base(host string) (http.RoundTripper, error) {
+// base returns the round tripper every request for registry goes through,
+// below authentication, outermost first: the user agent, the plain HTTP
+// rewrite (PlainHTTP only), the replay guard, debug tracing, the watchdog
+// (response and stall timeouts), the scheme guard (no http:// unless
+// allowed) and the HTTP transport of each request's host. It is built once
+// per registry.
+func (c *Client) base(registry string) (http.RoundTripper, error) {
 	c.mu.Lock()
-	e := c.bases[host]
+	e := c.bases[registry]
 	if e == nil {
 		e = &baseEntry{}
-		c.bases[host] = e
+		c.bases[registry] = e
 	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.rt, e.err = c.newBase(host) })
+	e.once.Do(func() { e.rt, e.err = c.newBase(registry) })
 	return e.rt, e.err
 }
 
-func (c *Client) newBase(host string) (http.RoundTripper, error) {
-	rt := c.opts.Transport
-	if rt == nil {
-		cfg, err := tlsConfig(host, c.opts)
-		if err != nil {
-			return nil, err
-		}
-		rt = tunedTransport(cfg)
+func (c *Client) newBase(registry string) (http.RoundTripper, error) {
+	var rt http.RoundTripper = &hostRouter{c: c, registry: registry}
+	if c.opts.Transport != nil {
+		rt = c.opts.Transport
 	}
+	rt = &schemeGuard{inner: rt, registry: registry, plain: c.opts.PlainHTTP}
+	rt = &watchdog{inner: rt, headers: c.responseTimeout(), stall: c.stallTimeout()}
 	if c.debug != nil {
 		rt = &debugTransport{inner: rt, log: c.debug}
 	}
+	rt = &replayGuard{inner: rt}
 	if c.opts.PlainHTTP {
-		rt = &plainHTTP{inner: rt, host: host}
+		rt = &plainHTTP{inner: rt, host: registry}
 	}
-	return transport.NewUserAgent(&replayGuard{inner: rt}, c.opts.UserAgent), nil
+	return transport.NewUserAgent(rt, c.opts.UserAgent), nil
 }
 
 // plainHTTP sends every request for the registry host over http, the ping
@@ -77,7 +78,7 @@ type plainHTTP struct {
 }
 
 func (p *plainHTTP) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != "https" || req.URL.Host != p.host {
+	if req.URL.Scheme != "https" || !sameHost(req.URL, p.host) {
 		return p.inner.RoundTrip(req)
 	}
 	// Work on a copy: the caller's request must not change under it. The
@@ -85,6 +86,86 @@ func (p *plainHTTP) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())
 	r.URL.Scheme = "http"
 	return p.inner.RoundTrip(r)
+}
+
+// tlsKey names one HTTP transport: a host and whether it skips
+// verification.
+type tlsKey struct {
+	host     string
+	insecure bool
+}
+
+// transportEntry caches the HTTP transport of one tlsKey.
+type transportEntry struct {
+	once sync.Once
+	rt   *http.Transport
+	err  error
+}
+
+// hostRouter sends each request through the HTTP transport of its own host,
+// so TLS settings follow the host that is dialled: a token realm or a
+// redirect to blob storage gets its own certs.d and full verification,
+// never the CA, client certificate or InsecureSkipTLSVerify meant for the
+// registry.
+type hostRouter struct {
+	c        *Client
+	registry string
+}
+
+func (h *hostRouter) RoundTrip(req *http.Request) (*http.Response, error) {
+	insecure := h.c.opts.InsecureSkipTLSVerify && sameHost(req.URL, h.registry)
+	t, err := h.c.httpTransport(req.URL.Host, insecure)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	return t.RoundTrip(req)
+}
+
+// httpTransport returns the shared HTTP transport of host, built once, so
+// that every registry whose requests reach host shares its connections.
+func (c *Client) httpTransport(host string, insecure bool) (*http.Transport, error) {
+	k := tlsKey{host, insecure}
+	c.mu.Lock()
+	e := c.transports[k]
+	if e == nil {
+		e = &transportEntry{}
+		c.transports[k] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() {
+		cfg, err := tlsConfig(host, c.opts.CertsDirs, insecure)
+		if err != nil {
+			e.err = err
+			return
+		}
+		e.rt = tunedTransport(cfg)
+	})
+	return e.rt, e.err
+}
+
+// sameHost reports whether u addresses host[:port], a default port
+// written or not.
+func sameHost(u *url.URL, host string) bool {
+	return canonicalHost(u.Host, u.Scheme) == canonicalHost(host, u.Scheme)
+}
+
+func canonicalHost(host, scheme string) string {
+	host = strings.ToLower(host)
+	for s, port := range map[string]string{"https": ":443", "http": ":80"} {
+		if s == scheme {
+			host = strings.TrimSuffix(host, port)
+		}
+	}
+	return host
+}
+
+// closeBody closes req's body, as a RoundTripper must even when it fails
+// before sending.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
 }
 
 // tunedTransport clones http.DefaultTransport (proxy from the environment,
@@ -109,9 +190,9 @@ func tunedTransport(cfg *tls.Config) *http.Transport {
 
 // tlsConfig is the client TLS configuration for host[:port]: system roots
 // plus the CAs of its certs.d folders, and their client key pairs.
-func tlsConfig(host string, opts Options) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.InsecureSkipTLSVerify}
-	dirs := opts.CertsDirs
+func tlsConfig(host string, certsDirs []string, insecure bool) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure}
+	dirs := certsDirs
 	if dirs == nil {
 		dirs = defaultCertsDirs()
 	}
@@ -194,51 +275,4 @@ func addCA(cfg *tls.Config, path string) error {
 		return fmt.Errorf("no PEM certificate in %s", path)
 	}
 	return nil
-}
-
-// errBodyReplay is returned when a request whose body was already (partly)
-// sent must go out again, as go-containerregistry's bearer transport does
-// after refreshing an expired token. A streamed blob cannot be rewound here;
-// the upload loop treats this as transient and resumes from its source.
-var errBodyReplay = errors.New("request body already sent and cannot be replayed")
-
-// replayGuard sits below authentication. A request seen a second time with
-// a consumed body gets a fresh body from GetBody (manifests), or fails with
-// errBodyReplay (blob data) instead of sending a truncated body.
-type replayGuard struct{ inner http.RoundTripper }
-
-func (g *replayGuard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body == nil || req.Body == http.NoBody {
-		return g.inner.RoundTrip(req)
-	}
-	if gb, ok := req.Body.(*guardedBody); !ok || gb.used.Load() {
-		if ok { // second pass
-			if req.GetBody == nil {
-				return nil, errBodyReplay
-			}
-			body, err := req.GetBody()
-			if err != nil {
-				return nil, err
-			}
-			req.Body = body
-		}
-		req.Body = &guardedBody{ReadCloser: req.Body}
-	}
-	return g.inner.RoundTrip(req)
-}
-
-// guardedBody records that a request body has been read or closed.
-type guardedBody struct {
-	io.ReadCloser
-	used atomic.Bool
-}
-
-func (b *guardedBody) Read(p []byte) (int, error) {
-	b.used.Store(true)
-	return b.ReadCloser.Read(p)
-}
-
-func (b *guardedBody) Close() error {
-	b.used.Store(true)
-	return b.ReadCloser.Close()
 }

@@ -41,7 +41,8 @@ type Registry struct {
 	// registry started WithClientCA; nil otherwise.
 	ClientCertPEM, ClientKeyPEM []byte
 
-	log *requestLog
+	log    *requestLog
+	tokens *tokenServer // nil without WithBearerAuth
 }
 
 // quietOnce silences distribution's logrus output once per test binary: it
@@ -124,13 +125,14 @@ func serve(t testing.TB, c *config, h http.Handler) *Registry {
 	if c.basic && c.bearer != nil {
 		t.Fatal("testregistry: WithBasicAuth and WithBearerAuth are exclusive")
 	}
+	r := &Registry{log: newRequestLog()}
 	if c.bearer != nil {
-		h = newTokenServer(*c.bearer).wrap(h)
+		r.tokens = newTokenServer(*c.bearer)
+		h = r.tokens.wrap(h)
 	}
 	for i := len(c.wrappers) - 1; i >= 0; i-- {
 		h = c.wrappers[i](h)
 	}
-	r := &Registry{log: newRequestLog()}
 	srv := httptest.NewUnstartedServer(r.log.middleware(h))
 	// TLS handshake failures are expected in tests of the failure path.
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)

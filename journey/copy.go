@@ -52,6 +52,11 @@ func Copy(ctx context.Context, src, dst *registry.Client, from name.Reference, n
 	if err := checkTitles(rp.layers); err != nil {
 		return Published{}, err
 	}
+	if o.Tag != "" {
+		if err := checkTag(rp.repo, o.Tag); err != nil {
+			return Published{}, err
+		}
+	}
 	if err := verifyPlan(ctx, src, rp, def, false); err != nil {
 		return Published{}, err
 	}
@@ -106,7 +111,7 @@ func (cp *copier) copyBlob(ctx context.Context, d v1.Descriptor) error {
 	title := blobTitle(d)
 	to, tr := cp.p.repo, cp.p.tr
 	if ok, err := cp.p.c.BlobExists(ctx, to, d); err != nil {
-		return fmt.Errorf("checking layer %s: %w", title, err)
+		return blobError("checking layer "+title, err)
 	} else if ok {
 		tr.Track(title, d.Size).Skip("exists")
 		return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -107,6 +108,9 @@ func Publish(ctx context.Context, c *registry.Client, pkg *layout.Package, ns na
 	if err != nil {
 		return Published{}, err
 	}
+	if err := checkTag(repo, tag); err != nil {
+		return Published{}, err
+	}
 	layers := make([]manifest.Layer, 0, len(pkg.Files))
 	for _, f := range pkg.Files {
 		layers = append(layers, manifest.Layer{Title: f.Path, Digest: f.Digest, Size: f.Size})
@@ -190,7 +194,7 @@ func (p *pusher) missingFiles(ctx context.Context, files []layout.File) (map[str
 		g.Go(func() error {
 			ok, err := p.c.BlobExists(gctx, p.repo, fileDescriptor(f))
 			if err != nil {
-				return fmt.Errorf("checking layer %s: %w", f.Path, err)
+				return blobError("checking layer "+f.Path, err)
 			}
 			exists[i] = ok
 			return nil
@@ -257,6 +261,26 @@ func (p *pusher) pushOne(ctx context.Context, d v1.Descriptor, title string, ope
 		return fmt.Errorf("pushing layer %s: %w", title, err)
 	}
 	return nil
+}
+
+// checkTag refuses a tag the registry would refuse, before any upload.
+func checkTag(repo name.Repository, tag string) error {
+	if _, err := name.NewTag(repo.String()+":"+tag, name.StrictValidation); err != nil {
+		return fmt.Errorf("invalid tag %q: %w", tag, err)
+	}
+	return nil
+}
+
+// blobError names the blob an error is about only when the registry
+// answered about that blob: a registry that cannot be reached, or a
+// server that is no registry, fails the first request whichever blob it
+// is for, and "checking layer images/oci-layout" would mislead.
+func blobError(what string, err error) error {
+	var rerr *registry.Error
+	if errors.As(err, &rerr) && rerr.StatusCode != 0 && rerr.StatusCode != http.StatusUnauthorized && rerr.StatusCode != http.StatusForbidden {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return err
 }
 
 func bytesOpener(b []byte) func() (io.ReadCloser, error) {

@@ -3,8 +3,10 @@ package journey
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"runtime"
 	"sync"
 
@@ -62,7 +64,7 @@ func resolvePackage(ctx context.Context, c *registry.Client, ref name.Reference,
 	repo := ref.Context()
 	desc, body, err := c.Resolve(ctx, ref)
 	if err != nil {
-		return nil, fmt.Errorf("resolving %s: %w", ref, err)
+		return nil, notFound(ctx, c, ref, fmt.Errorf("resolving %s: %w", ref, err))
 	}
 	if desc.MediaType == types.OCIImageIndex || desc.MediaType == types.DockerManifestList {
 		md, err := manifest.SelectPlatform(body, arch)
@@ -81,6 +83,35 @@ func resolvePackage(ctx context.Context, c *registry.Client, ref name.Reference,
 	}
 	return &remotePackage{repo: repo, desc: desc, raw: body, manifest: m, layers: manifest.LayersOf(m),
 		wantArch: explicit, fromIndex: desc.Platform != nil}, nil
+}
+
+// TagNotFoundError is a tag the registry does not have, with some of the
+// tags it does, so that the user can pick one.
+type TagNotFoundError struct {
+	Ref  name.Reference
+	Tags []string // up to maxTagsShown of the repository's tags
+	More bool     // the repository has more than Tags
+	Err  error
+}
+
+func (e *TagNotFoundError) Error() string { return e.Err.Error() }
+func (e *TagNotFoundError) Unwrap() error { return e.Err }
+
+const maxTagsShown = 10
+
+// notFound turns a 404 for a tag into a TagNotFoundError.
+func notFound(ctx context.Context, c *registry.Client, ref name.Reference, err error) error {
+	var rerr *registry.Error
+	tag, isTag := ref.(name.Tag)
+	if !isTag || !errors.As(err, &rerr) || rerr.StatusCode != http.StatusNotFound {
+		return err
+	}
+	e := &TagNotFoundError{Ref: tag, Err: err}
+	tags, lerr := c.Tags(ctx, ref.Context())
+	if lerr == nil {
+		e.Tags, e.More = tags[:min(len(tags), maxTagsShown)], len(tags) > maxTagsShown
+	}
+	return e
 }
 
 // layer finds a layer by title.

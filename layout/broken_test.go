@@ -145,7 +145,7 @@ func TestOpenNotAPackage(t *testing.T) {
 		name, content, want string
 	}{
 		{"empty.tar", "", `empty.tar: not a Zarf package: no zarf.yaml$`},
-		{"junk.tar", strings.Repeat("junk", 200), `junk.tar: not a tar archive: archive/tar: invalid tar header$`},
+		{"junk.tar", strings.Repeat("junk", 200), `junk.tar: not a Zarf package: not a tar or tar.zst archive \(archive/tar: invalid tar header\)$`},
 		{"junk.tar.zst", "\x28\xb5\x2f\xfd" + strings.Repeat("junk", 200), `junk.tar.zst: reading the archive: `},
 	}
 	for _, tc := range cases {

@@ -67,8 +67,10 @@ func (s *tarScan) readErr(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	if len(s.res.entries) == 0 && len(s.dirs) == 0 && errors.Is(err, tar.ErrHeader) {
-		return formatErr(s.src, "", "not a tar archive: %w", err)
+	// Nothing read at all: a file that is not an archive (a text file
+	// ends in io.ErrUnexpectedEOF inside the first header).
+	if len(s.res.entries) == 0 && len(s.dirs) == 0 && (errors.Is(err, tar.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF)) {
+		return formatErr(s.src, "", "not a Zarf package: not a tar or tar.zst archive (%w)", err)
 	}
 	return formatErr(s.src, "", "reading the archive: %w", err)
 }

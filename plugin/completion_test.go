@@ -129,7 +129,7 @@ func TestCompletionThroughDocker(t *testing.T) {
 		{[]string{"zar"}, []string{"zarf"}, noFile},
 		{[]string{"zarf", "pu"}, []string{"publish", "pull"}, noFile},
 		{[]string{"zarf", "pull", "-a", ""}, []string{"amd64", "arm64", "skeleton"}, noFile},
-		{[]string{"zarf", "inspect", "-o", ""}, []string{"yaml", "json"}, noFile},
+		{[]string{"zarf", "inspect", "--format", ""}, []string{"text", "json"}, noFile},
 		{[]string{"zarf", "publish", ""}, []string{"zst", "tar", "part000"}, fileExt},
 	}
 	for _, tc := range cases {

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"syscall"
@@ -28,6 +29,15 @@ func Describe(err error) string {
 	if errors.Is(err, context.Canceled) {
 		return "Error: cancelled"
 	}
+	var ce *credentialsError
+	if errors.As(err, &ce) {
+		return fmt.Sprintf("Error: %s rejected the credentials docker login stored for it (%d %s): run docker login %s again, or check that the account may access this repository",
+			ce.host, ce.status, http.StatusText(ce.status), ce.host)
+	}
+	var tnf *journey.TagNotFoundError
+	if errors.As(err, &tnf) {
+		return "Error: " + tagNotFound(tnf)
+	}
 	var rerr *registry.Error
 	if errors.As(err, &rerr) {
 		if msg := remedy(rerr); msg != "" {
@@ -35,6 +45,9 @@ func Describe(err error) string {
 		}
 	}
 	if msg := tlsRemedy(err, rerr); msg != "" {
+		return "Error: " + msg
+	}
+	if msg := networkRemedy(err); msg != "" {
 		return "Error: " + msg
 	}
 	if errors.Is(err, journey.ErrNoTag) {
@@ -64,6 +77,48 @@ func remedy(e *registry.Error) string {
 		return fmt.Sprintf("%s is rate limiting requests (429) and the retries ran out; wait a while and run the command again", host)
 	}
 	return ""
+}
+
+// networkRemedy says what to do when the registry could not be talked to
+// at all, or safely.
+func networkRemedy(err error) string {
+	var (
+		pe   *registry.PlainHTTPError
+		se   *registry.StallError
+		dnse *net.DNSError
+		rerr *registry.Error
+	)
+	host := "the registry"
+	if errors.As(err, &rerr) && rerr.Host != "" {
+		host = rerr.Host
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("cannot reach %s (connection refused): is the registry running, and is the port right?", host)
+	case errors.As(err, &dnse) && dnse.IsNotFound:
+		return fmt.Sprintf("cannot reach %s (no such host %s): check the registry's name", host, dnse.Name)
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return fmt.Sprintf("cannot reach %s (no route to host): check the network", host)
+	case errors.As(err, &pe):
+		return fmt.Sprintf("%s: %s; docker-zarf talks plain HTTP only when told to: use --plain-http if you trust the network to this registry", pe.Host, pe.Why)
+	case errors.As(err, &se):
+		return fmt.Sprintf("%s stopped answering (%s for %s); check the registry and the network, then run the command again (it resumes)", se.Host, se.What, se.After)
+	}
+	return ""
+}
+
+// tagNotFound says which tags exist, or how to list them.
+func tagNotFound(e *journey.TagNotFoundError) string {
+	repo := e.Ref.Context()
+	switch {
+	case len(e.Tags) == 0:
+		return fmt.Sprintf("%s not found: %s has no tags (is the repository right? a namespace is not a package: name the package, as in oci://%s/NAME)",
+			safe(e.Ref.String()), safe(repo.String()), safe(repo.String()))
+	case e.More:
+		return fmt.Sprintf("tag %s not found in %s; it has %s, … (docker zarf ls oci://%s lists them all)",
+			safe(e.Ref.Identifier()), safe(repo.String()), safe(strings.Join(e.Tags, ", ")), safe(repo.String()))
+	}
+	return fmt.Sprintf("tag %s not found in %s; it has %s", safe(e.Ref.Identifier()), safe(repo.String()), safe(strings.Join(e.Tags, ", ")))
 }
 
 // tlsRemedy explains a server certificate that does not verify: where

@@ -29,8 +29,10 @@ func safe(s string) string {
 	return b.String()
 }
 
-// isUnsafe is a control character, or a Unicode format character that can
+// isUnsafe is a control character other than newline and tab (docker's
+// usage errors span lines on purpose; everything else is folded onto one
+// line before it gets here), or a Unicode format character that can
 // reorder what the terminal shows (bidirectional overrides).
 func isUnsafe(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+	return (unicode.IsControl(r) && r != '\n' && r != '\t') || unicode.Is(unicode.Cf, r)
 }

@@ -40,7 +40,7 @@ layer are fetched: a few kilobytes, whatever the package's size.`,
   docker zarf inspect zarf-package-demo-amd64-1.0.0.tar.zst`,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runInspect(cmd.Context(), dockerCli, info, opts, args[0])
+			return opts.remote.explain(runInspect(cmd.Context(), dockerCli, info, &opts, args[0]))
 		},
 		ValidArgsFunction: completePackageFiles,
 	}
@@ -54,7 +54,7 @@ layer are fetched: a few kilobytes, whatever the package's size.`,
 	return cmd
 }
 
-func runInspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts inspectOptions, src string) error {
+func runInspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *inspectOptions, src string) error {
 	if err := opts.output.validate(); err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func runInspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 }
 
 // inspect reads src from its registry, or from disk.
-func inspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts inspectOptions, src string) (*journey.Inspected, error) {
+func inspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *inspectOptions, src string) (*journey.Inspected, error) {
 	jo := journey.InspectOptions{Arch: opts.arch, LayersOnly: opts.layers, SBOMDir: opts.sbom}
 	if !journey.IsReference(src) {
 		return journey.InspectLocal(ctx, src, jo)

@@ -23,10 +23,19 @@ type keychain struct {
 
 	mu     sync.Mutex
 	warned map[string]bool
+	sent   map[string]bool // hosts credentials were found for
 }
 
 func newKeychain(config func() *configfile.ConfigFile, warn io.Writer) *keychain {
-	return &keychain{config: config, warn: warn, warned: map[string]bool{}}
+	return &keychain{config: config, warn: warn, warned: map[string]bool{}, sent: map[string]bool{}}
+}
+
+// hadCredentials tells whether docker's config held credentials for
+// host: a 401 then means they were rejected, not missing.
+func (k *keychain) hadCredentials(host string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.sent[authKey(host)]
 }
 
 // Resolve implements authn.Keychain. A helper that is missing or fails is a
@@ -53,6 +62,9 @@ func (k *keychain) Resolve(target authn.Resource) (authn.Authenticator, error) {
 	if a == (authn.AuthConfig{}) {
 		return authn.Anonymous, nil
 	}
+	k.mu.Lock()
+	k.sent[host] = true
+	k.mu.Unlock()
 	return authn.FromConfig(a), nil
 }
 

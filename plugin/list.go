@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"text/tabwriter"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-zarf/docker-zarf/journey"
+	"github.com/docker-zarf/docker-zarf/registry"
 )
 
 type listOptions struct {
@@ -34,7 +36,7 @@ func newListCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
   docker zarf ls oci://registry.example.com/team/demo -q`,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runList(cmd.Context(), dockerCli, info, opts, args[0])
+			return opts.remote.explain(runList(cmd.Context(), dockerCli, info, &opts, args[0]))
 		},
 		ValidArgsFunction: noCompletion,
 	}
@@ -45,7 +47,7 @@ func newListCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
 	return cmd
 }
 
-func runList(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts listOptions, src string) error {
+func runList(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *listOptions, src string) error {
 	if err := opts.output.validate(); err != nil {
 		return err
 	}
@@ -61,6 +63,10 @@ func runList(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts li
 		return err
 	}
 	rows, err := journey.List(ctx, c, repo, journey.ListOptions{Concurrency: opts.remote.concurrency})
+	var rerr *registry.Error
+	if errors.As(err, &rerr) && rerr.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("%s has no tags (%w): if it is a namespace, name a package in it, as in oci://%s/NAME", repo, err, repo)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package plugin
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/cli/cli/debug"
@@ -13,6 +15,7 @@ import (
 
 // remoteOptions are the flags every command that talks to a registry shares.
 type remoteOptions struct {
+	kc          *keychain // made by client; read by explain
 	plainHTTP   bool
 	insecure    bool
 	retries     int
@@ -56,6 +59,40 @@ func (o *remoteOptions) chunkBytes() (int64, error) {
 	return n, nil
 }
 
+// keychain is the command's one keychain: both sides of a copy share it,
+// and explain asks it afterwards which hosts had credentials.
+func (o *remoteOptions) keychain(dockerCli command.Cli) *keychain {
+	if o.kc == nil {
+		o.kc = newKeychain(dockerCli.ConfigFile, dockerCli.Err())
+	}
+	return o.kc
+}
+
+// explain marks a 401 or 403 from a registry that was sent credentials
+// as rejected credentials, which need another remedy than missing ones.
+func (o *remoteOptions) explain(err error) error {
+	var rerr *registry.Error
+	if err == nil || o.kc == nil || !errors.As(err, &rerr) {
+		return err
+	}
+	if rerr.StatusCode == http.StatusUnauthorized || rerr.StatusCode == http.StatusForbidden {
+		if o.kc.hadCredentials(rerr.Host) {
+			return &credentialsError{err: err, host: rerr.Host, status: rerr.StatusCode}
+		}
+	}
+	return err
+}
+
+// credentialsError is a 401 or 403 for credentials docker login stored.
+type credentialsError struct {
+	err    error
+	host   string
+	status int
+}
+
+func (e *credentialsError) Error() string { return e.err.Error() }
+func (e *credentialsError) Unwrap() error { return e.err }
+
 // sideOptions are copy's per-registry transport flags, oras cp's
 // --from-plain-http and --to-plain-http and their TLS pair. --plain-http
 // and --insecure-skip-tls-verify keep meaning both sides.
@@ -85,7 +122,7 @@ func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo, tune ...fu
 	}
 	chunk, _ := o.chunkBytes()
 	opts := registry.Options{
-		Keychain:              newKeychain(dockerCli.ConfigFile, dockerCli.Err()),
+		Keychain:              o.keychain(dockerCli),
 		PlainHTTP:             o.plainHTTP,
 		InsecureSkipTLSVerify: o.insecure,
 		Retries:               o.retries,

@@ -45,9 +45,9 @@ touching the local disk.`,
 		Args: cli.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if journey.IsReference(args[0]) {
-				return runCopy(cmd.Context(), dockerCli, info, opts, args[0], args[1])
+				return opts.remote.explain(runCopy(cmd.Context(), dockerCli, info, &opts, args[0], args[1]))
 			}
-			return runPublish(cmd.Context(), dockerCli, info, opts, args[0], args[1])
+			return opts.remote.explain(runPublish(cmd.Context(), dockerCli, info, &opts, args[0], args[1]))
 		},
 		ValidArgsFunction: completePackageFiles,
 	}
@@ -63,7 +63,7 @@ touching the local disk.`,
 	return cmd
 }
 
-func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts publishOptions, src, dst string) error {
+func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *publishOptions, src, dst string) error {
 	target, err := parsePublishTarget(dst)
 	if err != nil {
 		return err
@@ -99,7 +99,7 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 // runCopy copies a package between registries. The source and the target
 // each get their own client, so --from-plain-http and --to-plain-http (and
 // the TLS pair) apply to one side only, as with oras cp.
-func runCopy(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts publishOptions, src, dst string) error {
+func runCopy(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *publishOptions, src, dst string) error {
 	from, err := journey.ParseReference(src)
 	if err != nil {
 		return err

@@ -45,7 +45,7 @@ resumes where it stopped.`,
   docker zarf pull oci://registry.example.com/team/demo:1.0.0 --format json`,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPull(cmd.Context(), dockerCli, info, opts, args[0])
+			return opts.remote.explain(runPull(cmd.Context(), dockerCli, info, &opts, args[0]))
 		},
 		ValidArgsFunction: noCompletion,
 	}
@@ -62,7 +62,7 @@ resumes where it stopped.`,
 	return cmd
 }
 
-func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts pullOptions, refStr string) error {
+func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *pullOptions, refStr string) error {
 	ref, err := journey.ParseReference(refStr)
 	if err != nil {
 		return err

@@ -2,10 +2,13 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/docker/cli/cli"
 	cliplugin "github.com/docker/cli/cli-plugins/plugin"
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
@@ -27,6 +30,11 @@ DOCKER_CONFIG exactly as docker does.`,
   docker zarf pull oci://registry.example.com/team/demo:1.0.0 -a arm64 -o ./pkgs`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// As a plugin this is not cobra's root, so cobra would print help
+		// and exit 0 for a mistyped subcommand; docker says unknown
+		// command, suggests, and fails.
+		Args: unknownCommand,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			// docker's plugin runtime does its set-up (--config among
 			// it) in the root's PersistentPreRunE; ours must call it
@@ -47,8 +55,48 @@ DOCKER_CONFIG exactly as docker does.`,
 		newListCmd(dockerCli, info),
 		newVersionCmd(dockerCli, info),
 		newCompletionCmd(),
+		newHelpCmd(),
 	)
 	return cmd
+}
+
+// unknownCommand refuses an argument to the root: it can only be a
+// subcommand that does not exist.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return cli.StatusError{StatusCode: ExitFailure, Status: msg + "\n\nRun '" + cmd.CommandPath() + " --help' for more information"}
+}
+
+// newHelpCmd is `help [command]`. cobra adds one only to the root it
+// executes, which as a plugin is docker's, not ours.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "help [command]",
+		Short:   "Show help for a command",
+		Example: "  docker zarf help pull",
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Parent().Find(args)
+			if err != nil || len(rest) > 0 {
+				return fmt.Errorf("unknown help topic %q: see '%s --help'", strings.Join(args, " "), c.Parent().CommandPath())
+			}
+			return target.Help()
+		},
+		ValidArgsFunction: func(c *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			var names []string
+			for _, sub := range c.Parent().Commands() {
+				if sub.IsAvailableCommand() && len(args) == 0 {
+					names = append(names, sub.Name())
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+	}
 }
 
 // withInterrupt cancels ctx on the first SIGINT or SIGTERM and then restores

@@ -78,12 +78,15 @@ func TestOutputStreams(t *testing.T) {
 	}
 
 	r = mustSucceed(t, runCLI(t, cfg, "publish", demoArm64, target))
-	if strings.TrimSpace(r.stdout) != "Published "+reg.Host+"/streams/demo:1.0.0" || !strings.Contains(r.stderr, "pushed ") {
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if lines[0] != "Published "+reg.Host+"/streams/demo:1.0.0" || !strings.HasPrefix(lines[1], "arm64: digest: sha256:") ||
+		!strings.HasPrefix(lines[2], "index: sha256:") || !strings.Contains(r.stderr, "skipped ") {
 		t.Fatalf("publish: stdout %q, stderr %q", r.stdout, r.stderr)
 	}
 
+	// -q keeps the result, the reference, and drops the chatter.
 	r = mustSucceed(t, runCLI(t, cfg, "publish", demoArm64, target, "-q"))
-	if r.stdout != "" || r.stderr != "" {
+	if r.stdout != reg.Host+"/streams/demo:1.0.0\n" || r.stderr != "" {
 		t.Fatalf("publish -q printed stdout %q, stderr %q", r.stdout, r.stderr)
 	}
 

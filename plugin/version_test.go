@@ -49,7 +49,7 @@ func TestVersion(t *testing.T) {
 	if v.Version != "v0.0.0-test" || v.Commit != "abc123" || v.GoVersion != runtime.Version() || v.Platform != runtime.GOOS+"/"+runtime.GOARCH {
 		t.Fatalf("version --format json = %+v", v)
 	}
-	mustFail(t, runCLI(t, cfg, "version", "-o", "xml"), "-o \"xml\"")
+	mustFail(t, runCLI(t, cfg, "version", "--format", "xml"), "--format \"xml\"")
 	mustFail(t, runCLI(t, cfg, "version", "extra"), "accepts no arguments")
 }
 

@@ -1,6 +1,7 @@
 package definition
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,6 +69,16 @@ type Component struct {
 func Parse(data []byte) (*Package, error) {
 	if len(data) > MaxSize {
 		return nil, fmt.Errorf("zarf.yaml is %d bytes, over the %d byte limit", len(data), MaxSize)
+	}
+	if err := checkNodes(data); err != nil {
+		return nil, err
+	}
+	// An alias always starts with '*'; without one there is nothing to expand
+	// and no reason to parse twice.
+	if bytes.IndexByte(data, '*') >= 0 {
+		if err := checkAliases(data); err != nil {
+			return nil, err
+		}
 	}
 	doc, err := yaml.YAMLToJSON(data)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/docker-zarf/docker-zarf/definition/v1alpha1"
 )
 
 // MaxSize caps the zarf.yaml that Parse accepts. Real definitions are a few
@@ -101,6 +103,34 @@ func Parse(data []byte) (*Package, error) {
 // JSON returns the whole definition as JSON: the content of the config blob
 // that Zarf pushes beside the layers.
 func (p *Package) JSON() []byte { return p.doc }
+
+// ErrNotV1alpha1 reports a definition of another schema generation than
+// zarf.dev/v1alpha1, which ZarfConfig does not convert.
+var ErrNotV1alpha1 = errors.New("not a zarf.dev/v1alpha1 definition")
+
+// ZarfConfig is the config blob that Zarf v0.84 publishes for this
+// definition, byte for byte: the definition read into Zarf's v1alpha1
+// types, with Zarf's load-time migrations applied, marshaled in their
+// field order. Fields Zarf does not know are dropped, as Zarf drops them.
+// A v1beta1 definition gives ErrNotV1alpha1; a Package not made by Parse
+// is marshaled from its own fields.
+func (p *Package) ZarfConfig() ([]byte, error) {
+	if p.APIVersion != "" && p.APIVersion != "zarf.dev/v1alpha1" {
+		return nil, fmt.Errorf("zarf.yaml apiVersion %q: %w", p.APIVersion, ErrNotV1alpha1)
+	}
+	doc := p.doc
+	if len(doc) == 0 {
+		var err error
+		if doc, err = json.Marshal(p); err != nil {
+			return nil, err
+		}
+	}
+	b, err := v1alpha1.Config(doc)
+	if err != nil {
+		return nil, fmt.Errorf("zarf.yaml: %w", err)
+	}
+	return b, nil
+}
 
 // Architecture is metadata.architecture, or build.architecture when the
 // former is empty (v1beta1 records it only at build time).

@@ -100,14 +100,14 @@ func Build(def *definition.Package, layers []Layer) (*Built, error) {
 		return nil, fmt.Errorf("building manifest for %s: %w", def.Metadata.Name, err)
 	}
 	b := &Built{Config: config, ConfigDescriptor: describe(MediaTypeConfig, config)}
-	m := v1.Manifest{
+	m := &v1.Manifest{
 		SchemaVersion: 2,
 		MediaType:     types.OCIManifestSchema1,
 		Config:        b.ConfigDescriptor,
 		Layers:        descs,
 		Annotations:   annotations,
 	}
-	if b.Manifest, err = json.Marshal(m); err != nil {
+	if b.Manifest, err = marshalManifest(m); err != nil {
 		return nil, fmt.Errorf("building manifest for %s: %w", def.Metadata.Name, err)
 	}
 	b.Descriptor = describe(types.OCIManifestSchema1, b.Manifest)
@@ -146,13 +146,25 @@ func describe(mt types.MediaType, b []byte) v1.Descriptor {
 	}
 }
 
-// configBlob is def.JSON(), or the struct marshaled when def was not made by
-// definition.Parse (tests, callers building a definition by hand).
+// configBlob is the config Zarf publishes for def: for a v1alpha1
+// definition, the definition read into Zarf's own types, migrated and
+// re-marshaled (definition.Package.ZarfConfig). Other schema generations
+// (a v1beta1 source), which Zarf converts through its generic model, fall
+// back to the definition as JSON, as does a definition built by hand
+// rather than by definition.Parse.
 func configBlob(def *definition.Package) ([]byte, error) {
-	if b := def.JSON(); len(b) > 0 {
+	b, err := def.ZarfConfig()
+	switch {
+	case err == nil:
 		return b, nil
+	case errors.Is(err, definition.ErrNotV1alpha1):
+		if doc := def.JSON(); len(doc) > 0 {
+			return doc, nil
+		}
+		return json.Marshal(def)
+	default:
+		return nil, err
 	}
-	return json.Marshal(def)
 }
 
 // layerDescriptors validates layers and returns them as Zarf writes them:

@@ -3,6 +3,7 @@ package definition
 import (
 	"errors"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -38,5 +39,28 @@ func TestZarfConfigRefusesV1beta1(t *testing.T) {
 	}
 	if _, err := p.ZarfConfig(); !errors.Is(err, ErrNotV1alpha1) {
 		t.Errorf("err = %v, want ErrNotV1alpha1", err)
+	}
+}
+
+// TestZarfConfigBoundsZarfReader: a definition too large for Zarf's YAML
+// library to read cheaply (it is superlinear on hostile input: a 1 MB flow
+// map of nulls took nine minutes) is read from its JSON instead.
+func TestZarfConfigBoundsZarfReader(t *testing.T) {
+	doc := "kind: ZarfPackageConfig\nmetadata: {name: big}\nx: [{" + strings.Repeat("a,", 40000) + "a}]\n"
+	p, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	alloc := allocated(func() { got, err = p.ZarfConfig() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("ZarfConfig of %d bytes allocated %d bytes", len(doc), alloc)
+	if alloc > 8<<20 {
+		t.Errorf("ZarfConfig allocated %d bytes for a %d byte definition", alloc, len(doc))
+	}
+	if want := `{"kind":"ZarfPackageConfig","metadata":{"name":"big"},"build":{"architecture":"","timestamp":"","version":"","migrations":["scripts-to-actions","pluralize-set-variable"]},"components":null,"values":{}}`; string(got) != want {
+		t.Errorf("config %s", got)
 	}
 }

@@ -28,6 +28,7 @@ func FuzzParse(f *testing.F) {
 		}
 		// The accessors never panic on what Parse accepts.
 		_, _ = p.Created()
+		_, _ = p.ZarfConfig()
 		for _, c := range p.Components {
 			_ = c.IsRequired(p.APIVersion)
 			_ = c.ImageRefs()

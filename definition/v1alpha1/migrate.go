@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+
+	goyaml "github.com/goccy/go-yaml"
 )
 
 // The migrations Zarf records in build.migrations once it has run them.
@@ -89,9 +91,23 @@ func migrateSetVariable(a *Action, done bool) {
 	}
 }
 
-// Config is the config blob Zarf publishes for a definition: the
-// definition read into Zarf's types, migrated, and marshaled with
-// encoding/json (which, like Zarf's, escapes <, > and & in strings).
+// ConfigFromYAML is the config blob Zarf publishes for a zarf.yaml: read
+// with goccy/go-yaml into Zarf's types, as Zarf reads it (YAML 1.2, the
+// first document), migrated, and marshaled with encoding/json (which, like
+// Zarf's, escapes <, > and & in strings). The caller bounds the input's
+// size and aliases first (definition.CheckBounds).
+func ConfigFromYAML(raw []byte) ([]byte, error) {
+	var p Package
+	if err := goyaml.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("reading the definition as Zarf's v1alpha1 types: %w", err)
+	}
+	p.Migrate()
+	return json.Marshal(&p)
+}
+
+// Config is ConfigFromYAML for a definition already turned into JSON (by
+// definition.Parse, YAML 1.1): the same bytes unless the YAML holds
+// something the two YAML versions read differently.
 func Config(doc []byte) ([]byte, error) {
 	p, err := Decode(doc)
 	if err != nil {

@@ -75,7 +75,7 @@ type Variable struct {
 // InteractiveVariable is a variable the user may be prompted for. The
 // embedded Variable's fields are inlined first, as Zarf's are.
 type InteractiveVariable struct {
-	Variable `json:",inline"`
+	Variable    `json:",inline"`
 	Description string `json:"description,omitempty"`
 	Default     string `json:"default,omitempty"`
 	Prompt      bool   `json:"prompt,omitempty"`

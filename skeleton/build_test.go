@@ -5,12 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/manifest"
 )
 
@@ -70,10 +70,11 @@ func TestBuildDemoIsZarfsSkeleton(t *testing.T) {
 		}
 	}
 
-	pkg, err := layout.Open(context.Background(), dir)
+	pkg, remove, err := Open(context.Background(), src, demoOptions(t))
 	if err != nil {
 		t.Fatalf("the skeleton does not open as a package: %v", err)
 	}
+	defer remove()
 	defer pkg.Close()
 	if len(pkg.Files) != len(want.Layers) {
 		t.Errorf("%d files, Zarf pushed %d layers", len(pkg.Files), len(want.Layers))
@@ -98,5 +99,24 @@ func TestBuildDemoIsZarfsSkeleton(t *testing.T) {
 	}
 	if built.Descriptor.Platform.Architecture != Arch {
 		t.Errorf("platform %+v", built.Descriptor.Platform)
+	}
+}
+
+// TestOpenRemoveLeavesNothing: after Close and remove, the temp dir is as
+// it was; Build's staging directories are gone as soon as it returns.
+func TestOpenRemoveLeavesNothing(t *testing.T) {
+	opts := demoOptions(t)
+	pkg, remove, err := Open(context.Background(), filepath.Join(fixtures, "sources/demo"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(opts.TempDir); len(left) != 1 {
+		t.Errorf("%d entries in the temp dir while open, want the skeleton only", len(left))
+	}
+	if err := errors.Join(pkg.Close(), remove()); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(opts.TempDir); len(left) != 0 {
+		t.Errorf("%d entries left in the temp dir", len(left))
 	}
 }

@@ -71,6 +71,9 @@ func Build(ctx context.Context, srcDir string, opts Options) (_ string, err erro
 			os.RemoveAll(dir)
 		}
 	}()
+	if err := writeDocumentation(pkg.Documentation, srcDir, dir, opts.TempDir); err != nil {
+		return "", fmt.Errorf("building skeleton documentation: %w", err)
+	}
 	for i := range pkg.Components {
 		if err := ctx.Err(); err != nil {
 			return "", err
@@ -129,9 +132,6 @@ func loadSource(srcDir string, opts Options) (*v1alpha1.Package, error) {
 	}
 	if len(pkg.Values.Files) > 0 || pkg.Values.Schema != "" {
 		return nil, &Unsupported{"creating skeleton packages with the values feature is not yet supported"}
-	}
-	if len(pkg.Documentation) > 0 {
-		return nil, &Unsupported{"documentation files"}
 	}
 	host := opts.HostArch
 	if host == "" {

@@ -146,6 +146,42 @@ func stageFiles(c *v1alpha1.Component, stage string, local func(string) string) 
 	return nil
 }
 
+// writeDocumentation writes documentation.tar as Zarf does: each file
+// under its base name (prefixed "<key>-" when two share one), owner-only
+// permissions, tarred from a staging directory whose root entry is ".".
+func writeDocumentation(docs map[string]string, srcDir, buildDir, tmpRoot string) (err error) {
+	if len(docs) == 0 {
+		return nil
+	}
+	tmp, err := os.MkdirTemp(tmpRoot, "zarf-skeleton-docs-")
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, os.RemoveAll(tmp)) }()
+	count := map[string]int{}
+	for _, f := range docs {
+		count[filepath.Base(f)]++
+	}
+	for key, f := range docs {
+		name := filepath.Base(f)
+		if count[name] > 1 {
+			name = key + "-" + name
+		}
+		src := f
+		if !filepath.IsAbs(src) {
+			src = filepath.Join(srcDir, f)
+		}
+		dst := filepath.Join(tmp, name)
+		if err := copyPath(src, dst); err != nil {
+			return fmt.Errorf("documentation %s: %w", key, err)
+		}
+		if err := os.Chmod(dst, 0o600); err != nil {
+			return err
+		}
+	}
+	return writeTar(tmp, "", filepath.Join(buildDir, "documentation.tar"))
+}
+
 // copyPath copies a file, symlink or directory tree to dst, creating dst's
 // parents, keeping permission bits and copying symlinks as symlinks, as
 // Zarf's helper (otiai10/copy with its defaults) does.

@@ -1,6 +1,7 @@
 package skeleton
 
 import (
+	"archive/tar"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -192,5 +193,33 @@ func TestBuildRefusesWhatItCannotDo(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("a failed build left %d entries in the temp dir", len(left))
+	}
+}
+
+// TestBuildDocumentation: documentation files go into documentation.tar
+// under their base names, prefixed by their key when two collide.
+func TestBuildDocumentation(t *testing.T) {
+	src := writeSource(t, map[string]string{
+		"zarf.yaml": "kind: ZarfPackageConfig\nmetadata: {name: d, version: \"1\"}\n" +
+			"documentation: {readme: README.md, a: docs/a/notes.md, b: docs/b/notes.md}\ncomponents: [{name: c}]\n",
+		"README.md": "r", "docs/a/notes.md": "a", "docs/b/notes.md": "b",
+	})
+	_, dir := build(t, src, Options{})
+	f, err := os.Open(filepath.Join(dir, "documentation.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var names []string
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		names = append(names, h.Name+" "+fs.FileMode(h.Mode).String())
+	}
+	if got := strings.Join(names, ","); got != ". -rwx------,README.md -rw-------,a-notes.md -rw-------,b-notes.md -rw-------" {
+		t.Errorf("documentation.tar holds %s", got)
 	}
 }

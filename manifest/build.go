@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/docker-zarf/docker-zarf/definition"
+	"github.com/docker-zarf/docker-zarf/definition/v1alpha1"
 )
 
 // Media types and annotation keys that Zarf uses in a registry.
@@ -222,6 +223,9 @@ func checkTitle(t string) error {
 // manifestAnnotations reproduces Zarf's: title and description always, the
 // descriptive fields when set, created from build.timestamp (the zero time
 // when there is none, as Zarf writes), then metadata.annotations over all.
+// Zarf reads the metadata after its round trip through its version-neutral
+// model, where a "metadata.<field>" annotation fills that field when empty
+// and is dropped.
 func manifestAnnotations(def *definition.Package) (map[string]string, error) {
 	m := def.Metadata
 	a := map[string]string{
@@ -240,6 +244,9 @@ func manifestAnnotations(def *definition.Package) (map[string]string, error) {
 		if s, ok := m.Annotations[k.key]; ok && consume {
 			v = s
 		}
+		if s, ok := m.Annotations[v1alpha1.LegacyAnnotationPrefix+k.key]; ok && v == "" {
+			v = s
+		}
 		if v != "" && k.oci != "" {
 			a[k.oci] = v
 		}
@@ -250,12 +257,19 @@ func manifestAnnotations(def *definition.Package) (map[string]string, error) {
 	}
 	a[annotationCreated] = created.UTC().Format(time.RFC3339)
 	for k, v := range m.Annotations {
-		if consume && isLegacyKey(k) {
+		if (consume && isLegacyKey(k)) || isMetadataKey(k) {
 			continue
 		}
 		a[k] = v
 	}
 	return a, nil
+}
+
+// isMetadataKey reports a "metadata.<field>" annotation, which Zarf's
+// round trip consumes.
+func isMetadataKey(k string) bool {
+	name, ok := strings.CutPrefix(k, v1alpha1.LegacyAnnotationPrefix)
+	return ok && isLegacyKey(name)
 }
 
 func isLegacyKey(k string) bool {

@@ -175,6 +175,15 @@ func TestBuildAnnotations(t *testing.T) {
 			"org.opencontainers.image.created": "2026-11-27T02:03:34Z", "team": "t",
 		},
 	}, {
+		name: "metadata.<field> annotations fill empty fields and are dropped, as Zarf's round trip does",
+		yaml: "kind: ZarfPackageConfig\nmetadata:\n  name: m\n  vendor: v\n" +
+			"  annotations:\n    metadata.url: u\n    metadata.vendor: ignored\n    metadata.image: i\n    metadata.other: kept\n" + ts,
+		want: map[string]string{
+			"org.opencontainers.image.title": "m", "org.opencontainers.image.description": "",
+			"org.opencontainers.image.url": "u", "org.opencontainers.image.vendor": "v",
+			"org.opencontainers.image.created": "2026-11-27T02:03:34Z", "metadata.other": "kept",
+		},
+	}, {
 		name: "no timestamp gives the zero time, as Zarf writes",
 		yaml: "kind: ZarfPackageConfig\nmetadata:\n  name: c\n  architecture: arm64\n",
 		want: map[string]string{

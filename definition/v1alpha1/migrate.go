@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	goyaml "github.com/goccy/go-yaml"
 )
@@ -35,11 +36,15 @@ func Decode(doc []byte) (*Package, error) {
 // Migrate applies what Zarf applies every time it loads a v1alpha1
 // definition, publish included: deprecated scripts become actions (or are
 // dropped once migrated), a single setVariable becomes setVariables (or is
-// dropped once pluralized), and build.migrations lists both.
+// dropped once pluralized), and build.migrations lists both. Then what the
+// round trip through Zarf's version-neutral model does: "metadata.<field>"
+// annotations (v1beta1's home for url, image, authors, documentation,
+// source and vendor) fill those fields when empty and are dropped.
 func (p *Package) Migrate() {
 	if p.Kind == "" {
 		p.Kind = "ZarfPackageConfig"
 	}
+	p.Metadata.restoreLegacyAnnotations()
 	scriptsDone := slices.Contains(p.Build.Migrations, MigrationScriptsToActions)
 	setVarDone := slices.Contains(p.Build.Migrations, MigrationPluralizeSetVar)
 	for i := range p.Components {
@@ -58,6 +63,35 @@ func (p *Package) Migrate() {
 		}
 	}
 	p.Build.Migrations = []string{MigrationScriptsToActions, MigrationPluralizeSetVar}
+}
+
+// LegacyAnnotationPrefix marks the metadata fields that v1beta1 keeps as
+// annotations: "metadata.url" and so on.
+const LegacyAnnotationPrefix = "metadata."
+
+func (m *Metadata) restoreLegacyAnnotations() {
+	if m.Annotations == nil {
+		return
+	}
+	fields := map[string]*string{
+		"url": &m.URL, "image": &m.Image, "authors": &m.Authors,
+		"documentation": &m.Documentation, "source": &m.Source, "vendor": &m.Vendor,
+	}
+	kept := make(map[string]string, len(m.Annotations))
+	for k, v := range m.Annotations {
+		name, legacy := strings.CutPrefix(k, LegacyAnnotationPrefix)
+		if f, ok := fields[name]; legacy && ok {
+			if *f == "" {
+				*f = v
+			}
+			continue
+		}
+		kept[k] = v
+	}
+	m.Annotations = nil
+	if len(kept) > 0 {
+		m.Annotations = kept
+	}
 }
 
 // migrateScripts turns scripts into actions, leaving the scripts in place

@@ -79,3 +79,22 @@ components:
 		t.Errorf("migrated: scripts or setVariable kept:\n%s", done)
 	}
 }
+
+// TestMigrateRestoresMetadataAnnotations: "metadata.<field>" annotations
+// fill empty fields and are dropped; others stay; none left means none.
+func TestMigrateRestoresMetadataAnnotations(t *testing.T) {
+	got := configOf(t, `kind: ZarfPackageConfig
+metadata:
+  name: pkg
+  vendor: v
+  annotations: {metadata.url: u, metadata.vendor: ignored, metadata.other: kept}
+components: []
+`)
+	if !strings.Contains(got, `"metadata":{"name":"pkg","url":"u","vendor":"v","annotations":{"metadata.other":"kept"}}`) {
+		t.Errorf("metadata: %s", got)
+	}
+	got = configOf(t, "kind: ZarfPackageConfig\nmetadata: {name: pkg, annotations: {metadata.url: u}}\ncomponents: []\n")
+	if !strings.Contains(got, `"metadata":{"name":"pkg","url":"u"}`) {
+		t.Errorf("metadata: %s", got)
+	}
+}

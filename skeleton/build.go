@@ -1,6 +1,7 @@
 package skeleton
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -36,8 +37,9 @@ type Options struct {
 	// it, and is recorded as build.flavor (Zarf's --flavor).
 	Flavor string
 	// HostArch keeps the components whose only.cluster.architecture is
-	// empty or equal to it. Zarf filters a skeleton's components by the
-	// architecture it runs on; empty means runtime.GOARCH.
+	// empty or equal to it. Zarf filters a skeleton's components by its
+	// --architecture flag, else the source's metadata.architecture, else
+	// the architecture it runs on: empty means the last two.
 	HostArch string
 	// Now is the build timestamp; nil means time.Now.
 	Now func() time.Time
@@ -133,10 +135,7 @@ func loadSource(srcDir string, opts Options) (*v1alpha1.Package, error) {
 	if len(pkg.Values.Files) > 0 || pkg.Values.Schema != "" {
 		return nil, &Unsupported{"creating skeleton packages with the values feature is not yet supported"}
 	}
-	host := opts.HostArch
-	if host == "" {
-		host = runtime.GOARCH
-	}
+	host := cmp.Or(opts.HostArch, pkg.Metadata.Architecture, runtime.GOARCH)
 	kept := pkg.Components[:0]
 	for _, c := range pkg.Components {
 		if a := c.Only.Cluster.Architecture; a != "" && a != host {

@@ -31,10 +31,10 @@ const nodeWeight = 16
 // (see countSeparators), and so its nodes: there are at most twice as many
 // nodes as separators, plus one. Parsing costs about 200 bytes of memory per
 // node whatever the text, so a 16 MiB file of "1,1,1,…" would take gigabytes.
-// Half a million separators peak at 105 to 165 MB RSS (measured: dense flow
-// sequences and flow maps of nulls), and are a thousand times what the
+// 2^18 separators peak at 56 to 90 MB RSS (measured: dense flow sequences,
+// flow maps of nulls, an alias bomb refused), and are 500 times what the
 // largest definition among Zarf v0.84's own packages and examples holds.
-const MaxSeparators = 1 << 19
+const MaxSeparators = 1 << 18
 
 // ErrTooManyNodes reports a definition over MaxSeparators.
 var ErrTooManyNodes = errors.New("too many YAML nodes")

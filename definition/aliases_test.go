@@ -120,8 +120,8 @@ components:
 }
 
 // TestParseRefusesTooManyNodes: node count, not bytes, drives the parser's
-// memory (about 200 bytes a node). A megabyte of "1," is refused before it
-// is parsed; it used to be accepted after allocating over 100 MB.
+// memory (about 200 bytes a node). Half a megabyte of "1," is refused before it
+// is parsed; it used to be accepted after allocating 64 MB.
 func TestParseRefusesTooManyNodes(t *testing.T) {
 	doc := bombHead + "x: [" + strings.Repeat("1,", MaxSeparators) + "1]\n"
 	var err error

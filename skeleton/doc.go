@@ -14,4 +14,11 @@
 // where it can (the reproducible tarballs, checksums.txt, the config blob);
 // zarf.yaml is written with an encoder that mimics goccy/go-yaml's output.
 // The source directory is only read.
+//
+// Build refuses (*Unsupported) what Zarf refuses too (image archives, the
+// values feature) and what it does not do yet: component imports (local or
+// oci://), kustomizations (Zarf renders them with kustomize), files with an
+// extractPath, and zarf.dev/v1beta1 sources. Like Zarf, it copies every
+// local path the definition names, absolute or outside the source
+// directory included, into the skeleton that will be pushed.
 package skeleton

@@ -1,6 +1,7 @@
 package definition
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,8 @@ type Package struct {
 	// doc is the whole definition as generic JSON, so that the config blob
 	// carries every field, including those this struct does not name.
 	doc json.RawMessage
+	// raw is the zarf.yaml as read, from which ZarfConfig reads as Zarf does.
+	raw []byte
 }
 
 // Metadata is zarf.yaml's metadata block.
@@ -66,8 +69,8 @@ type Component struct {
 // Parse reads a zarf.yaml. It fails when the YAML is malformed, when the
 // document is not a Zarf package, or when the package has no name.
 func Parse(data []byte) (*Package, error) {
-	if len(data) > MaxSize {
-		return nil, fmt.Errorf("zarf.yaml is %d bytes, over the %d byte limit", len(data), MaxSize)
+	if err := CheckBounds(data); err != nil {
+		return nil, err
 	}
 	doc, err := yaml.YAMLToJSON(data)
 	if err != nil {
@@ -83,12 +86,12 @@ func Parse(data []byte) (*Package, error) {
 	if p.Metadata.Name == "" {
 		return nil, errors.New("zarf.yaml has no metadata.name")
 	}
-	p.doc = doc
+	p.doc, p.raw = doc, bytes.Clone(data)
 	return &p, nil
 }
 
-// JSON returns the whole definition as JSON: the content of the config blob
-// that Zarf pushes beside the layers.
+// JSON returns the whole definition as JSON, every field kept, as read
+// under YAML 1.1. The config blob that Zarf publishes is ZarfConfig.
 func (p *Package) JSON() []byte { return p.doc }
 
 // Architecture is metadata.architecture, or build.architecture when the

@@ -6,5 +6,7 @@
 // checksum under metadata and marks components with required: true;
 // zarf.dev/v1beta1 moves the checksum under build, moves the descriptive
 // fields into metadata.annotations and marks components optional: true.
-// The package does no I/O: it parses bytes handed to it.
+// The package does no I/O: it parses bytes handed to it, refusing
+// definitions a parser would need too much memory for (CheckBounds), and
+// reproduces the config blob Zarf publishes for one (ZarfConfig).
 package definition

@@ -7,7 +7,8 @@ import (
 )
 
 // FuzzParse feeds zarf.yaml readers arbitrary bytes. Seeds: the fixture
-// definitions (added here) and the edge cases under testdata/fuzz/FuzzParse.
+// definitions (added here) and the edge cases under testdata/fuzz/FuzzParse,
+// among them alias bombs (alias-*).
 func FuzzParse(f *testing.F) {
 	for _, rel := range []string{
 		"packages/zarf-package-demo-amd64-1.0.0.tar.zst",
@@ -27,6 +28,7 @@ func FuzzParse(f *testing.F) {
 		}
 		// The accessors never panic on what Parse accepts.
 		_, _ = p.Created()
+		_, _ = p.ZarfConfig()
 		for _, c := range p.Components {
 			_ = c.IsRequired(p.APIVersion)
 			_ = c.ImageRefs()
@@ -36,6 +38,12 @@ func FuzzParse(f *testing.F) {
 		doc := p.JSON()
 		if !json.Valid(doc) {
 			t.Fatalf("JSON() is not JSON: %q", doc)
+		}
+		// Aliases cannot blow the document up: what is accepted is at most
+		// a constant times its text plus MaxAliasExpansion (JSON escapes a
+		// byte in at most 6).
+		if limit := 8 * (len(b) + MaxAliasExpansion); len(doc) > limit {
+			t.Fatalf("%d bytes of YAML became %d bytes of JSON, over %d", len(b), len(doc), limit)
 		}
 		if len(doc) > MaxSize {
 			return

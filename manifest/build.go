@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/docker-zarf/docker-zarf/definition"
+	"github.com/docker-zarf/docker-zarf/definition/v1alpha1"
 )
 
 // Media types and annotation keys that Zarf uses in a registry.
@@ -100,14 +101,14 @@ func Build(def *definition.Package, layers []Layer) (*Built, error) {
 		return nil, fmt.Errorf("building manifest for %s: %w", def.Metadata.Name, err)
 	}
 	b := &Built{Config: config, ConfigDescriptor: describe(MediaTypeConfig, config)}
-	m := v1.Manifest{
+	m := &v1.Manifest{
 		SchemaVersion: 2,
 		MediaType:     types.OCIManifestSchema1,
 		Config:        b.ConfigDescriptor,
 		Layers:        descs,
 		Annotations:   annotations,
 	}
-	if b.Manifest, err = json.Marshal(m); err != nil {
+	if b.Manifest, err = marshalManifest(m); err != nil {
 		return nil, fmt.Errorf("building manifest for %s: %w", def.Metadata.Name, err)
 	}
 	b.Descriptor = describe(types.OCIManifestSchema1, b.Manifest)
@@ -146,13 +147,25 @@ func describe(mt types.MediaType, b []byte) v1.Descriptor {
 	}
 }
 
-// configBlob is def.JSON(), or the struct marshaled when def was not made by
-// definition.Parse (tests, callers building a definition by hand).
+// configBlob is the config Zarf publishes for def: for a v1alpha1
+// definition, the definition read into Zarf's own types, migrated and
+// re-marshaled (definition.Package.ZarfConfig). Other schema generations
+// (a v1beta1 source), which Zarf converts through its generic model, fall
+// back to the definition as JSON, as does a definition built by hand
+// rather than by definition.Parse.
 func configBlob(def *definition.Package) ([]byte, error) {
-	if b := def.JSON(); len(b) > 0 {
+	b, err := def.ZarfConfig()
+	switch {
+	case err == nil:
 		return b, nil
+	case errors.Is(err, definition.ErrNotV1alpha1):
+		if doc := def.JSON(); len(doc) > 0 {
+			return doc, nil
+		}
+		return json.Marshal(def)
+	default:
+		return nil, err
 	}
-	return json.Marshal(def)
 }
 
 // layerDescriptors validates layers and returns them as Zarf writes them:
@@ -210,6 +223,9 @@ func checkTitle(t string) error {
 // manifestAnnotations reproduces Zarf's: title and description always, the
 // descriptive fields when set, created from build.timestamp (the zero time
 // when there is none, as Zarf writes), then metadata.annotations over all.
+// Zarf reads the metadata after its round trip through its version-neutral
+// model, where a "metadata.<field>" annotation fills that field when empty
+// and is dropped.
 func manifestAnnotations(def *definition.Package) (map[string]string, error) {
 	m := def.Metadata
 	a := map[string]string{
@@ -228,6 +244,9 @@ func manifestAnnotations(def *definition.Package) (map[string]string, error) {
 		if s, ok := m.Annotations[k.key]; ok && consume {
 			v = s
 		}
+		if s, ok := m.Annotations[v1alpha1.LegacyAnnotationPrefix+k.key]; ok && v == "" {
+			v = s
+		}
 		if v != "" && k.oci != "" {
 			a[k.oci] = v
 		}
@@ -238,12 +257,19 @@ func manifestAnnotations(def *definition.Package) (map[string]string, error) {
 	}
 	a[annotationCreated] = created.UTC().Format(time.RFC3339)
 	for k, v := range m.Annotations {
-		if consume && isLegacyKey(k) {
+		if (consume && isLegacyKey(k)) || isMetadataKey(k) {
 			continue
 		}
 		a[k] = v
 	}
 	return a, nil
+}
+
+// isMetadataKey reports a "metadata.<field>" annotation, which Zarf's
+// round trip consumes.
+func isMetadataKey(k string) bool {
+	name, ok := strings.CutPrefix(k, v1alpha1.LegacyAnnotationPrefix)
+	return ok && isLegacyKey(name)
 }
 
 func isLegacyKey(k string) bool {

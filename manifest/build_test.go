@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"reflect"
@@ -14,18 +15,48 @@ import (
 	"github.com/docker-zarf/docker-zarf/definition"
 )
 
-// TestBuildMatchesZarf builds the manifest of each fixture package and
-// compares it field by field with what the Zarf CLI pushed for it. Only the
-// config blob may differ (ours is zarf.yaml as JSON, Zarf re-marshals its
-// structs).
-func TestBuildMatchesZarf(t *testing.T) {
-	cases := []struct{ pkg, pushed, arch string }{
-		{"zarf-package-demo-amd64-1.0.0.tar.zst", "demo/manifest-amd64.json", "amd64"},
-		{"zarf-package-demo-arm64-1.0.0.tar.zst", "demo/manifest-arm64.json", "arm64"},
-		{"zarf-package-flavored-amd64-0.2.0-upstream.tar", "flavored/manifest-amd64.json", "amd64"},
-		{"signed/zarf-package-flavored-amd64-0.2.0-upstream.tar", "signed/manifest-amd64.json", "amd64"},
+// zarfPushed pairs each fixture package with what the Zarf CLI pushed for it.
+var zarfPushed = []struct{ pkg, pushed, config, arch string }{
+	{"zarf-package-demo-amd64-1.0.0.tar.zst", "demo/manifest-amd64.json", "demo/config-amd64.json", "amd64"},
+	{"zarf-package-demo-arm64-1.0.0.tar.zst", "demo/manifest-arm64.json", "demo/config-arm64.json", "arm64"},
+	{"zarf-package-flavored-amd64-0.2.0-upstream.tar", "flavored/manifest-amd64.json", "flavored/config-amd64.json", "amd64"},
+	{"signed/zarf-package-flavored-amd64-0.2.0-upstream.tar", "signed/manifest-amd64.json", "signed/config-amd64.json", "amd64"},
+}
+
+// TestBuildIsZarfBytes: for every fixture package, the config blob and the
+// manifest Build makes are byte for byte what Zarf pushed, so their digests
+// (the sha256 of the fixture files) are Zarf's. Before, the config was our
+// own JSON (1,040 B against Zarf's 1,562 B for demo) and descriptors were
+// written size before digest.
+func TestBuildIsZarfBytes(t *testing.T) {
+	for _, tc := range zarfPushed {
+		t.Run(tc.pushed, func(t *testing.T) {
+			files := readPackage(t, tc.pkg)
+			built, err := Build(files.definition(t), files.layers())
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantConfig, wantManifest := registryFile(t, tc.config), registryFile(t, tc.pushed)
+			if !bytes.Equal(built.Config, wantConfig) {
+				t.Errorf("config differs from Zarf's (%d B, want %d B):\n got %s\nwant %s", len(built.Config), len(wantConfig), built.Config, wantConfig)
+			}
+			if got, want := built.ConfigDescriptor.Digest.String(), digestOf(wantConfig); got != want {
+				t.Errorf("config digest %s, Zarf pushed %s", got, want)
+			}
+			if !bytes.Equal(built.Manifest, wantManifest) {
+				t.Errorf("manifest differs from Zarf's:\n got %s\nwant %s", built.Manifest, wantManifest)
+			}
+			if got, want := built.Descriptor.Digest.String(), digestOf(wantManifest); got != want {
+				t.Errorf("manifest digest %s, Zarf pushed %s", got, want)
+			}
+		})
 	}
-	for _, tc := range cases {
+}
+
+// TestBuildMatchesZarf compares each fixture manifest field by field with
+// what Zarf pushed, which names the difference when the bytes differ.
+func TestBuildMatchesZarf(t *testing.T) {
+	for _, tc := range zarfPushed {
 		t.Run(tc.pushed, func(t *testing.T) {
 			files := readPackage(t, tc.pkg)
 			def := files.definition(t)
@@ -78,8 +109,8 @@ func compareManifests(t *testing.T, got, want *v1.Manifest) {
 // checkBuilt checks the descriptors against the bytes they describe.
 func checkBuilt(t *testing.T, b *Built, def *definition.Package, arch string) {
 	t.Helper()
-	if string(b.Config) != string(def.JSON()) {
-		t.Error("config blob is not the definition as JSON")
+	if want, _ := def.ZarfConfig(); string(b.Config) != string(want) {
+		t.Error("config blob is not the definition as Zarf marshals it")
 	}
 	if b.ConfigDescriptor.Digest.String() != digestOf(b.Config) || b.ConfigDescriptor.Size != int64(len(b.Config)) ||
 		b.ConfigDescriptor.MediaType != MediaTypeConfig {
@@ -142,6 +173,15 @@ func TestBuildAnnotations(t *testing.T) {
 			"org.opencontainers.image.title": "b", "org.opencontainers.image.description": "",
 			"org.opencontainers.image.url": "u", "org.opencontainers.image.vendor": "v",
 			"org.opencontainers.image.created": "2026-11-27T02:03:34Z", "team": "t",
+		},
+	}, {
+		name: "metadata.<field> annotations fill empty fields and are dropped, as Zarf's round trip does",
+		yaml: "kind: ZarfPackageConfig\nmetadata:\n  name: m\n  vendor: v\n" +
+			"  annotations:\n    metadata.url: u\n    metadata.vendor: ignored\n    metadata.image: i\n    metadata.other: kept\n" + ts,
+		want: map[string]string{
+			"org.opencontainers.image.title": "m", "org.opencontainers.image.description": "",
+			"org.opencontainers.image.url": "u", "org.opencontainers.image.vendor": "v",
+			"org.opencontainers.image.created": "2026-11-27T02:03:34Z", "metadata.other": "kept",
 		},
 	}, {
 		name: "no timestamp gives the zero time, as Zarf writes",

@@ -9,5 +9,8 @@
 // pushed) are the ground truth for every shape produced here.
 //
 // It uses go-containerregistry's v1 types so that the registry package can
-// push what Build returns without converting it.
+// push what Build returns without converting it, but marshals manifests and
+// indexes in the image-spec field order (ocijson.go), and the config through
+// definition.Package.ZarfConfig: the bytes, and so the digests, are Zarf's.
+// It reads the OCI artifact manifests that older Zarf pushed as well.
 package manifest

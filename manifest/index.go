@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -51,7 +50,7 @@ func MergeIndex(existing []byte, d v1.Descriptor) ([]byte, error) {
 	idx.SchemaVersion = 2
 	idx.MediaType = types.OCIImageIndex
 	idx.Manifests = replaceEntry(idx.Manifests, d)
-	b, err := json.Marshal(idx)
+	b, err := marshalIndex(idx)
 	if err != nil {
 		return nil, fmt.Errorf("updating index: %w", err)
 	}

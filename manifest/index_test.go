@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"slices"
@@ -62,6 +63,35 @@ func TestMergeIndexMatchesZarf(t *testing.T) {
 	}
 	if !slices.Equal(topKeys(t, index), topKeys(t, wantRaw)) {
 		t.Errorf("top-level fields %v, want %v", topKeys(t, index), topKeys(t, wantRaw))
+	}
+}
+
+// TestMergeIndexIsZarfBytes: the index written for each fixture tag is
+// byte for byte the one Zarf left, entries digest before size. Before, ggcr's
+// field order wrote size first, so the tag's index digest never matched.
+func TestMergeIndexIsZarfBytes(t *testing.T) {
+	cases := map[string][]v1.Descriptor{
+		"demo/index.json":     demoDescriptors(t),
+		"flavored/index.json": {pushedDescriptor(t, "flavored/manifest-amd64.json", "amd64")},
+		"signed/index.json":   {pushedDescriptor(t, "signed/manifest-amd64.json", "amd64")},
+	}
+	for rel, descs := range cases {
+		var index []byte
+		for _, d := range descs {
+			var err error
+			if index, err = MergeIndex(index, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if want := registryFile(t, rel); !bytes.Equal(index, want) {
+			t.Errorf("%s:\n got %s\nwant %s", rel, index, want)
+		}
+		// Re-merging an entry already there is a no-op, byte for byte: a
+		// republish by either tool leaves the tag's digest alone.
+		again, err := MergeIndex(index, descs[len(descs)-1])
+		if err != nil || !bytes.Equal(again, index) {
+			t.Errorf("%s: republishing changed the index (err %v):\n%s", rel, err, again)
+		}
 	}
 }
 

@@ -13,6 +13,21 @@ import (
 // go-containerregistry's fetcher caps what it reads from a registry.
 const MaxManifestSize = 4 << 20
 
+// MediaTypeArtifactManifest is the OCI artifact manifest of image-spec
+// 1.1's release candidates, withdrawn from the final spec. Zarf once pushed
+// packages in this form where the registry accepted it: "blobs" where an
+// image manifest has "layers", an artifactType, and no config.
+const MediaTypeArtifactManifest types.MediaType = "application/vnd.oci.artifact.manifest.v1+json"
+
+// artifactManifest is the artifact manifest's JSON form.
+type artifactManifest struct {
+	MediaType    types.MediaType   `json:"mediaType"`
+	ArtifactType string            `json:"artifactType,omitempty"`
+	Blobs        []v1.Descriptor   `json:"blobs,omitempty"`
+	Subject      *v1.Descriptor    `json:"subject,omitempty"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+}
+
 // ErrTooLarge reports a manifest or index over MaxManifestSize.
 var ErrTooLarge = errors.New("over the 4 MiB manifest limit")
 
@@ -27,7 +42,7 @@ func (e *MediaTypeError) Error() string {
 	switch {
 	case e.Want == "manifest" && e.Got.IsIndex():
 		return fmt.Sprintf("media type %s is an index, not an image manifest", e.Got)
-	case e.Want == "index" && e.Got.IsImage():
+	case e.Want == "index" && (e.Got.IsImage() || e.Got == MediaTypeArtifactManifest):
 		return fmt.Sprintf("media type %s is an image manifest, not an index", e.Got)
 	}
 	return fmt.Sprintf("media type %q is not an OCI or Docker %s", e.Got, e.Want)
@@ -35,7 +50,10 @@ func (e *MediaTypeError) Error() string {
 
 // ParseManifest decodes an image manifest: schemaVersion 2, media type OCI
 // image manifest, Docker schema 2 (older tools) or absent, a config digest,
-// and valid digests and sizes throughout. An index gives *MediaTypeError.
+// and valid digests and sizes throughout. An OCI artifact manifest (what
+// older Zarf pushed) is read too, as an image manifest with its blobs as
+// Layers, media type MediaTypeArtifactManifest and no config (see
+// IsArtifact). An index gives *MediaTypeError.
 func ParseManifest(b []byte) (*v1.Manifest, error) {
 	if len(b) > MaxManifestSize {
 		return nil, fmt.Errorf("manifest is %d bytes: %w", len(b), ErrTooLarge)
@@ -43,6 +61,9 @@ func ParseManifest(b []byte) (*v1.Manifest, error) {
 	var m v1.Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("manifest does not parse: %w", err)
+	}
+	if m.MediaType == MediaTypeArtifactManifest {
+		return parseArtifact(b)
 	}
 	if m.SchemaVersion != 2 {
 		return nil, fmt.Errorf("manifest has schemaVersion %d, want 2", m.SchemaVersion)
@@ -69,6 +90,57 @@ func ParseManifest(b []byte) (*v1.Manifest, error) {
 	return &m, nil
 }
 
+// parseArtifact reads an artifact manifest into the image manifest shape
+// the rest of docker-zarf uses. It has no schemaVersion of its own; a
+// present one must still be 2.
+func parseArtifact(b []byte) (*v1.Manifest, error) {
+	var a struct {
+		artifactManifest
+		SchemaVersion *int64 `json:"schemaVersion"`
+	}
+	if err := json.Unmarshal(b, &a); err != nil {
+		return nil, fmt.Errorf("artifact manifest does not parse: %w", err)
+	}
+	if a.SchemaVersion != nil && *a.SchemaVersion != 2 {
+		return nil, fmt.Errorf("artifact manifest has schemaVersion %d, want 2 or none", *a.SchemaVersion)
+	}
+	for i, l := range a.Blobs {
+		if err := checkDescriptor(l); err != nil {
+			return nil, fmt.Errorf("artifact manifest blob %d: %w", i, err)
+		}
+	}
+	if err := checkSubject(a.Subject); err != nil {
+		return nil, fmt.Errorf("artifact manifest subject: %w", err)
+	}
+	return &v1.Manifest{
+		SchemaVersion: 2,
+		MediaType:     MediaTypeArtifactManifest,
+		ArtifactType:  a.ArtifactType,
+		Layers:        a.Blobs,
+		Subject:       a.Subject,
+		Annotations:   a.Annotations,
+	}, nil
+}
+
+// IsArtifact reports whether m was read from an OCI artifact manifest: it
+// has no config, and its Layers are the artifact's blobs.
+func IsArtifact(m *v1.Manifest) bool {
+	return m != nil && m.MediaType == MediaTypeArtifactManifest
+}
+
+// Blobs lists every blob m references, config first when there is one:
+// what a copy must carry before it pushes the manifest's bytes unchanged.
+func Blobs(m *v1.Manifest) []v1.Descriptor {
+	if m == nil {
+		return nil
+	}
+	out := make([]v1.Descriptor, 0, len(m.Layers)+1)
+	if !IsArtifact(m) {
+		out = append(out, m.Config)
+	}
+	return append(out, m.Layers...)
+}
+
 // ParseIndex decodes an image index: schemaVersion 2, media type OCI image
 // index, Docker manifest list (older tools) or absent, and a digest and size
 // for every entry. An image manifest gives *MediaTypeError.
@@ -79,6 +151,9 @@ func ParseIndex(b []byte) (*v1.IndexManifest, error) {
 	var idx v1.IndexManifest
 	if err := json.Unmarshal(b, &idx); err != nil {
 		return nil, fmt.Errorf("index does not parse: %w", err)
+	}
+	if idx.MediaType == MediaTypeArtifactManifest {
+		return nil, fmt.Errorf("index: %w", &MediaTypeError{Want: "index", Got: idx.MediaType})
 	}
 	if idx.SchemaVersion != 2 {
 		return nil, fmt.Errorf("index has schemaVersion %d, want 2", idx.SchemaVersion)

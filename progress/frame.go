@@ -12,8 +12,13 @@ import (
 const maxNameWidth = 40
 
 // minBarWidth is the narrowest bar worth drawing, brackets included; below
-// it a row shows only its name and counters.
-const minBarWidth = 7
+// it a row shows only its name and counters. Names give up columns, down
+// to minNameWidth, for a bar of wantBarWidth.
+const (
+	minBarWidth  = 7
+	wantBarWidth = 16
+	minNameWidth = 16
+)
 
 // view is what one frame shows, copied under the tracker's lock.
 type view struct {
@@ -52,7 +57,7 @@ func layout(v view, speed float64, width, height int) []string {
 			more = 0 // no room even for the "+K more" row
 		}
 	}
-	cols := columnsFor(v, items, speed)
+	cols := columnsFor(v, items, speed).fit(usable)
 	rows := make([]string, 0, budget)
 	for _, r := range items {
 		rows = append(rows, cols.line(r.name, r.current, r.size, counters(r.current, r.size), itemSpeed(r), usable))
@@ -83,6 +88,24 @@ func columnsFor(v view, items []row, speed float64) columns {
 		c.speed = max(c.speed, utf8.RuneCountInString(itemSpeed(r)))
 	}
 	return c
+}
+
+// fit narrows the name column so that a bar of wantBarWidth fits in
+// usable columns, keeping at least minNameWidth of each name.
+func (c columns) fit(usable int) columns {
+	room := usable - c.right() - 2 - wantBarWidth
+	if c.name > room {
+		c.name = max(room, min(c.name, minNameWidth))
+	}
+	return c
+}
+
+// right is the width of the counters and speed columns.
+func (c columns) right() int {
+	if c.speed > 0 {
+		return c.counters + 1 + c.speed
+	}
+	return c.counters
 }
 
 // line lays out one bar row in usable columns, dropping the bar when it

@@ -2,6 +2,7 @@ package progress
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,11 @@ func TestFrameFits(t *testing.T) {
 		}
 	}
 	rows := layout(v, 25<<20, 80, 24)
+	for _, r := range append(rows[:19:19], rows[21]) {
+		if !regexp.MustCompile(`^\S.* \[[=>-]{14,}\] `).MatchString(r) {
+			t.Errorf("80 columns, row %q has no bar of 16", r)
+		}
+	}
 	if len(rows) != 22 || rows[19] != "+31 more" || !strings.HasPrefix(rows[20], "writing zarf-package-big-amd64-1.0.0.tar.zst  6s") {
 		t.Errorf("80x24 frame:\n%s", strings.Join(rows, "\n"))
 	}

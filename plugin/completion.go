@@ -32,7 +32,6 @@ func registerFlagCompletions(cmd *cobra.Command) {
 	}
 }
 
-
 func dirCompletion(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return nil, cobra.ShellCompDirectiveFilterDirs
 }

@@ -1,206 +1,182 @@
 package progress
 
 import (
+	"bytes"
+	"fmt"
 	"io"
-	"math"
-	"sync"
-	"unicode/utf8"
-
-	"github.com/vbauerster/cupwriter"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
+	"slices"
+	"time"
 )
 
-// maxNameWidth keeps a bar's name column narrow enough for the counters and
-// speed to fit: an image blob title is 84 characters.
-const maxNameWidth = 40
+// refresh is how often the bars are redrawn.
+const refresh = 100 * time.Millisecond
 
-// bars draws mpb bars. mpb serialises all drawing in its own goroutines;
-// the mutex guards only the totals and the set of unfinished bars.
+// bars draws the live frame: the transfers in flight, the steps and the
+// total, below the lines of finished items. One goroutine does all the
+// drawing, one Write per frame, and every line goes through it, so that
+// lines and bars never interleave. Each frame first moves the cursor back
+// over the previous frame and clears to the end of the screen, so the frame
+// must never scroll: it uses at most height-2 rows, each narrower than the
+// terminal, and it starts with a carriage return in case the terminal
+// echoed something (^C) on the line below it.
 type bars struct {
-	p     *mpb.Progress
-	verb  string
-	total *mpb.Bar
+	t       *tracker
+	w       io.Writer
+	size    func() (width, height int)
+	pending []string // lines to print above the frame; guarded by t.mu
 
-	mu     sync.Mutex
-	size   int64             // sum of the tracked sizes, the total bar's total
-	live   map[*barItem]bool // bars not yet finished, for Wait to abort
-	waited bool
+	// Only the drawing goroutine (or Wait, after it stopped) uses these.
+	drawn   []string // the rows of the last frame
+	width   int      // the terminal width they were drawn at
+	painted bool     // whether anything was drawn: then the cursor line is ours
+	speed   speedometer
+	stopC   chan struct{}
+	doneC   chan struct{}
+	restore func() // undoes the terminal settings the bars made, if any
 }
 
-// terminalWriter returns an mpb console writer for w and whether w is a
-// terminal. It sees through wrappers that expose their descriptor, as
-// docker's *streams.Out does, which mpb alone would take for a plain writer.
-func terminalWriter(w io.Writer) (*cupwriter.Writer, bool) {
-	if w == nil {
-		return nil, false
-	}
-	cw := cupwriter.New(w, false)
-	if f, ok := w.(interface{ FD() uintptr }); ok && !cw.IsTerminal() {
-		cw.SetTermFd(int(f.FD()))
-	}
-	return cw, cw.IsTerminal()
-}
-
-// newBars starts an mpb container on cw. Tests add options to render
-// into a buffer.
-func newBars(o options, cw mpb.ConsoleWriter, extra ...mpb.ContainerOption) *bars {
-	p := mpb.New(append([]mpb.ContainerOption{mpb.WithConsoleWriter(cw)}, extra...)...)
-	b := &bars{p: p, verb: o.verb, live: map[*barItem]bool{}}
-	// The total bar never completes by itself (total 0): Wait completes it.
-	b.total = p.New(0, mpb.BarStyle(),
-		mpb.BarPriority(math.MaxInt32), // drawn last, below the transfers
-		mpb.PrependDecorators(decor.Name("total", decor.WCSyncSpaceR)),
-		mpb.AppendDecorators(counters(decor.WCSyncSpace), speed(decor.WCSyncSpace)),
-	)
+// newBars returns bars that draw on w; run starts the drawing goroutine.
+// Tests draw frames by calling paint themselves.
+func newBars(o options, w io.Writer, size func() (int, int)) *bars {
+	t := newTracker(o)
+	b := &bars{t: t, w: w, size: size}
+	t.lineMin = BarsLineMin
+	t.print = func(line string) { b.pending = append(b.pending, line) }
+	t.stop = b.close
 	return b
 }
 
-func counters(wc decor.WC) decor.Decorator {
-	return decor.Any(func(s decor.Statistics) string {
-		if s.Total <= 0 {
-			return FormatSize(s.Current)
-		}
-		return FormatSize(s.Current) + " / " + FormatSize(s.Total)
-	}, wc)
+func (b *bars) run() *bars {
+	b.stopC, b.doneC = make(chan struct{}), make(chan struct{})
+	go b.loop()
+	return b
 }
 
-func speed(wc decor.WC) decor.Decorator {
-	return decor.AverageSpeed(decor.SizeB1024(0), "% .1f", wc)
-}
-
-// Track adds a bar. Each transfer's bar starts with total 0, so mpb never
-// completes it on its own (a retry may rewind it); Done, Skip or Abort ends
-// it. After Wait it returns a bar that draws nothing.
-func (b *bars) Track(name string, size int64) Bar {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.waited {
-		return NopBar()
-	}
-	mb, err := b.p.Add(0, mpb.BarStyle().Build(),
-		mpb.BarRemoveOnComplete(),
-		mpb.PrependDecorators(decor.Name(shorten(name), decor.WCSyncSpaceR)),
-		mpb.AppendDecorators(counters(decor.WCSyncSpace), speed(decor.WCSyncSpace)),
-	)
-	if err != nil {
-		return NopBar()
-	}
-	it := &barItem{t: b, bar: mb, it: item{name: name, size: size}}
-	if size > 0 {
-		mb.SetTotal(size, false)
-		b.size += size
-		b.total.SetTotal(b.size, false)
-	}
-	b.live[it] = true
-	return it
-}
-
-// Wait aborts any bar the caller left unfinished (so that mpb cannot hang),
-// completes the total bar, and draws the final state.
-func (b *bars) Wait() {
-	b.mu.Lock()
-	if b.waited {
-		b.mu.Unlock()
-		return
-	}
-	b.waited = true
-	for it := range b.live {
-		if _, ok := it.it.abort(); ok {
-			it.bar.Abort(true)
+func (b *bars) loop() {
+	defer close(b.doneC)
+	tick := time.NewTicker(refresh)
+	defer tick.Stop()
+	for {
+		select {
+		case <-b.stopC:
+			return
+		case <-tick.C:
+			b.paint(false)
 		}
 	}
-	clear(b.live)
-	b.mu.Unlock()
-	b.total.SetTotal(-1, true)
-	b.p.Wait()
 }
 
-// finished forgets a finished bar and adjusts the total bar: grow adds to
-// its total (the final size of an item whose size was unknown), shrink
-// removes a failed item's size.
-func (b *bars) finished(it *barItem, grow int64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.live, it)
-	if grow != 0 && !b.waited {
-		b.size += grow
-		b.total.SetTotal(b.size, false)
+// close stops the drawing goroutine, then erases the frame and prints the
+// lines still pending. The tracker is closed by then, so no line can come
+// after.
+func (b *bars) close() {
+	if b.stopC != nil {
+		close(b.stopC)
+		<-b.doneC
+	}
+	b.paint(true)
+	if b.restore != nil {
+		b.restore()
 	}
 }
 
-// println prints a line above the bars. mpb flushes it at the next refresh.
-func (b *bars) println(line string) {
-	_, _ = b.p.Write([]byte(line + "\n"))
-}
-
-// shorten cuts a long name for the bar's name column; the final line keeps
-// the whole name.
-func shorten(name string) string {
-	if utf8.RuneCountInString(name) <= maxNameWidth {
-		return name
+// paint writes the pending lines and, unless final, a new frame.
+func (b *bars) paint(final bool) {
+	width, height := b.size()
+	v, lines := b.snapshot()
+	var rows []string
+	if !final {
+		rows = layout(v, b.speed.sample(v.now, v.moved), width, height)
 	}
-	r := []rune(name)
-	return string(r[:maxNameWidth-1]) + "…"
-}
-
-// barItem is one transfer's mpb bar.
-type barItem struct {
-	t   *bars
-	bar *mpb.Bar
-	it  item
-}
-
-func (i *barItem) Add(n int64) {
-	if i.it.add(n) {
-		i.bar.IncrInt64(n)
-		i.t.total.IncrInt64(n)
+	if len(lines) == 0 && width == b.width && slices.Equal(rows, b.drawn) && !final {
+		return // nothing changed: spare the terminal
 	}
-}
-
-func (i *barItem) SetCurrent(n int64) {
-	if delta, ok := i.it.set(n); ok {
-		i.bar.SetCurrent(n)
-		i.t.total.IncrInt64(delta)
+	var buf bytes.Buffer
+	b.erase(&buf, width)
+	for _, l := range lines {
+		buf.WriteString(l)
+		buf.WriteByte('\n')
 	}
-}
-
-func (i *barItem) Done() {
-	if final, ok := i.complete(); ok {
-		i.t.println(doneLine(i.t.verb, i.it.name, final))
+	for _, r := range rows {
+		buf.WriteString(r)
+		buf.WriteByte('\n')
 	}
-}
-
-func (i *barItem) Skip(reason string) {
-	if _, ok := i.complete(); ok {
-		i.t.println(skipLine(i.it.name, reason))
-	}
-}
-
-// complete ends the bar at its final count: SetTotal with force completes
-// even a bar of unknown size, which mpb would otherwise never complete.
-func (i *barItem) complete() (int64, bool) {
-	final, delta, ok := i.it.finish()
-	if !ok {
-		return 0, false
-	}
-	i.bar.SetTotal(final, true)
-	i.t.total.IncrInt64(delta)
-	var grow int64
-	if i.it.size <= 0 {
-		grow = final
-	}
-	i.t.finished(i, grow)
-	return final, true
-}
-
-func (i *barItem) Abort(err error) {
-	counted, ok := i.it.abort()
-	if !ok {
+	b.drawn, b.width = rows, width
+	if buf.Len() == 0 {
 		return
 	}
-	i.bar.Abort(true)
-	i.t.total.IncrInt64(-counted)
-	i.t.finished(i, -max(i.it.size, 0))
-	i.t.println(failLine(i.it.name, err))
+	b.painted = true
+	_, _ = b.w.Write(buf.Bytes())
+}
+
+// erase moves the cursor back to the first row of the last frame and
+// clears from there down. When the terminal got narrower, a terminal that
+// reflows (tmux, most emulators today) wrapped each old row onto
+// ceil(len/width) rows; moving up by that many leaves no wrapped remains.
+func (b *bars) erase(buf *bytes.Buffer, width int) {
+	if !b.painted {
+		return
+	}
+	n := 0
+	for _, r := range b.drawn {
+		n += rowsOf(textWidth(r), width)
+	}
+	buf.WriteByte('\r')
+	if n > 0 {
+		fmt.Fprintf(buf, "\x1b[%dA", n)
+	}
+	buf.WriteString("\x1b[J")
+}
+
+func rowsOf(n, width int) int {
+	if width <= 0 || n <= width {
+		return 1
+	}
+	return (n + width - 1) / width
+}
+
+// snapshot copies what a frame shows and takes the pending lines.
+func (b *bars) snapshot() (view, []string) {
+	t := b.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	v := view{now: t.now(), total: t.total, done: t.done, moved: t.moved}
+	for _, e := range t.live {
+		r := row{name: e.name, current: e.current, size: e.size, elapsed: v.now.Sub(e.start), moved: e.moved}
+		if e.step {
+			v.steps = append(v.steps, r)
+		} else {
+			v.items = append(v.items, r)
+		}
+	}
+	lines := b.pending
+	b.pending = nil
+	return v, lines
+}
+
+// speedometer measures the total's speed over the last few seconds from
+// the bytes moved, so a resumed or cached blob never shows as speed and a
+// stall shows within seconds.
+type speedometer struct{ samples []sample }
+
+type sample struct {
+	at    time.Time
+	moved int64
+}
+
+const speedWindow = 5 * time.Second
+
+// sample records the bytes moved at now and returns the speed in bytes per
+// second, or -1 while less than a second has been measured.
+func (s *speedometer) sample(now time.Time, moved int64) float64 {
+	s.samples = append(s.samples, sample{now, moved})
+	for len(s.samples) > 2 && now.Sub(s.samples[1].at) >= speedWindow {
+		s.samples = s.samples[1:]
+	}
+	first := s.samples[0]
+	dt := now.Sub(first.at)
+	if dt < time.Second {
+		return -1
+	}
+	return float64(moved-first.moved) / dt.Seconds()
 }

@@ -2,69 +2,142 @@ package progress
 
 import (
 	"fmt"
-	"sync"
+	"time"
 )
 
-// item is the byte count of one transfer, shared by the plain and bar faces.
-// Its mutex makes each bar safe for concurrent use, and finished makes the
-// first of Done, Skip and Abort the only one that counts.
-type item struct {
-	mu       sync.Mutex
+// entry is one transfer or step. Its fields are guarded by its tracker's
+// mutex; finished makes the first of Done, Skip and Abort the only one
+// that counts.
+type entry struct {
+	t        *tracker
 	name     string
-	size     int64 // <= 0: unknown
-	current  int64
+	size     int64 // 0: unknown
+	step     bool  // not part of the total
+	start    time.Time
+	current  int64 // what the bar shows; a retry may rewind it
+	high     int64 // the most ever counted: what the total holds of it
+	moved    int64 // bytes added, for the bar's speed
 	finished bool
 }
 
-// add records n bytes moved. It returns false once the item is finished.
-func (it *item) add(n int64) bool {
-	it.mu.Lock()
-	defer it.mu.Unlock()
-	if it.finished {
+func (e *entry) Add(n int64) {
+	if n <= 0 {
+		return
+	}
+	t := e.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e.finished {
+		return
+	}
+	e.current += n
+	e.moved += n
+	if !e.step {
+		t.moved += n
+	}
+	e.raise(e.current)
+}
+
+func (e *entry) SetCurrent(n int64) {
+	if n < 0 {
+		return
+	}
+	e.t.mu.Lock()
+	defer e.t.mu.Unlock()
+	if e.finished {
+		return
+	}
+	e.current = n
+	e.raise(n)
+}
+
+// raise moves the entry's high-water mark to n if n is beyond it and adds
+// the difference to the tracker's done count (and, for an item of unknown
+// size, to the sizes). A known size caps what an item adds: an overshoot
+// must not push done past the total.
+func (e *entry) raise(n int64) {
+	if n <= e.high {
+		return
+	}
+	old := e.high
+	e.high = n
+	if e.step {
+		return
+	}
+	t := e.t
+	if e.size > 0 {
+		t.done += min(n, e.size) - min(old, e.size)
+	} else {
+		t.done += n - old
+		t.sizes += n - old
+	}
+	t.grow()
+}
+
+// finish ends the entry and returns false if it had already ended.
+func (e *entry) finish() bool {
+	if e.finished {
 		return false
 	}
-	it.current += n
+	e.finished = true
+	e.t.forget(e)
 	return true
 }
 
-// set sets the byte count and returns the change, or false once finished.
-func (it *item) set(n int64) (delta int64, ok bool) {
-	it.mu.Lock()
-	defer it.mu.Unlock()
-	if it.finished || n < 0 {
+// complete ends an item at its final count: its size when known (the rest
+// came another way: mounted, resumed), else what its last attempt counted.
+// The total keeps the most it ever counted: it never goes back.
+func (e *entry) complete() (int64, bool) {
+	if !e.finish() {
 		return 0, false
 	}
-	delta, it.current = n-it.current, n
-	return delta, true
+	final := e.current
+	if e.size > 0 {
+		final = e.size
+	}
+	e.raise(final)
+	e.current = final
+	if !e.step {
+		e.t.completed += final
+	}
+	return final, true
 }
 
-// finish marks a completed (or skipped) item. The final count is the size
-// when known, else what was counted, so a bar ends exactly at its total.
-// delta is what the final count adds to the bytes recorded so far.
-func (it *item) finish() (final, delta int64, ok bool) {
-	it.mu.Lock()
-	defer it.mu.Unlock()
-	if it.finished {
-		return 0, 0, false
+func (e *entry) Done() {
+	e.t.mu.Lock()
+	defer e.t.mu.Unlock()
+	if final, ok := e.complete(); ok && !e.step && final >= e.t.lineMin {
+		e.t.println(doneLine(e.t.verb, e.name, final))
 	}
-	it.finished = true
-	final = it.current
-	if it.size > 0 {
-		final = it.size
-	}
-	delta, it.current = final-it.current, final
-	return final, delta, true
 }
 
-// abort marks a failed item and returns the bytes it had counted.
-func (it *item) abort() (current int64, ok bool) {
-	it.mu.Lock()
-	defer it.mu.Unlock()
-	if it.finished {
-		return 0, false
+func (e *entry) Skip(reason string) {
+	e.t.mu.Lock()
+	defer e.t.mu.Unlock()
+	if final, ok := e.complete(); ok && !e.step && final >= e.t.lineMin {
+		e.t.println(skipLine(e.name, reason))
 	}
-	it.finished = true
-	return it.current, true
+}
+
+// Abort leaves the bytes counted so far in the total's done count: they
+// were moved, and a pull keeps them to resume from.
+func (e *entry) Abort(err error) {
+	t := e.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !e.finish() {
+		return
+	}
+	if isCancel(err) {
+		if !e.step {
+			t.cancelled++
+		}
+		return
+	}
+	if !e.step {
+		t.failed++
+	}
+	t.println(failLine(e.name, err))
 }
 
 func doneLine(verb, name string, n int64) string {

@@ -2,23 +2,33 @@ package progress
 
 import (
 	"io"
+	"time"
 )
 
 // Mode chooses how a Tracker shows progress.
 type Mode int
 
 const (
-	// ModeBars draws live mpb bars: one per transfer in flight (name, bytes
-	// done/total, speed) and a total bar, with a line above the bars for
-	// each finished item. It needs a terminal: on any other writer New
-	// falls back to ModePlain, because mpb draws nothing there.
+	// ModeBars draws live bars on a terminal: one per transfer in flight
+	// (name, bytes done/total, speed), the steps, and the total, never more
+	// rows than the terminal's height minus two, each narrower than the
+	// terminal. A finished item's bar goes at once; an item of at least
+	// BarsLineMin leaves one line above the bars, smaller ones only count
+	// in the total, so that thousands of small layers do not scroll
+	// everything else away. Failures always leave a line. On any writer
+	// that is not a terminal New falls back to ModePlain.
 	ModeBars Mode = iota
-	// ModePlain prints one line per finished, skipped or failed item, for
-	// logs and CI.
+	// ModePlain prints one line per finished, skipped or failed item, and
+	// each step's title as it starts, for logs and CI.
 	ModePlain
 	// ModeQuiet prints nothing, for --quiet and machine-readable output.
+	// It still counts: Stats works as in the other modes.
 	ModeQuiet
 )
+
+// BarsLineMin is the size from which a finished or skipped item leaves a
+// line above the bars in ModeBars.
+const BarsLineMin = 1 << 20
 
 // String names the mode as a flag value would: "bars", "plain", "quiet".
 func (m Mode) String() string {
@@ -38,6 +48,7 @@ type Option func(*options)
 
 type options struct {
 	verb string
+	now  func() time.Time // a test's clock
 }
 
 // DefaultVerb is the verb of a finished item's line when WithVerb is not given.
@@ -55,31 +66,39 @@ func WithVerb(verb string) Option {
 	}
 }
 
-// New returns a Tracker that writes to w in the given mode (an unknown mode
-// counts as ModePlain). For ModeBars, w should be the terminal itself: an
-// *os.File, or a wrapper with an FD() uintptr method such as docker's
-// *streams.Out. Lines are written whole, one Write per line, so output from
-// many goroutines never interleaves mid-line. Write errors are ignored:
-// progress output never fails a transfer.
-func New(w io.Writer, mode Mode, opts ...Option) Tracker {
-	o := options{verb: DefaultVerb}
+func makeOptions(opts []Option) options {
+	o := options{verb: DefaultVerb, now: time.Now}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
 		}
 	}
+	return o
+}
+
+// New returns a Tracker that writes to w in the given mode (an unknown mode
+// counts as ModePlain). For ModeBars, w should be the terminal itself: an
+// *os.File, or a wrapper with an FD() uintptr method such as docker's
+// *streams.Out. Lines are written whole, one Write per line (bars: one
+// Write per frame), so output from many goroutines never interleaves
+// mid-line. Write errors are ignored: progress output never fails a
+// transfer.
+func New(w io.Writer, mode Mode, opts ...Option) Tracker {
+	o := makeOptions(opts)
 	switch mode {
 	case ModeQuiet:
-		return Nop()
+		return newTracker(o)
 	case ModeBars:
-		if cw, ok := terminalWriter(w); ok {
-			return newBars(o, cw)
+		if term, ok := terminalOf(w); ok {
+			b := newBars(o, w, term.size)
+			b.restore = term.noFlush()
+			return b.run().t
 		}
 	}
 	return newPlain(w, o)
 }
 
-// Nop returns a Tracker that shows nothing, for library callers.
+// Nop returns a Tracker that shows and counts nothing, for library callers.
 func Nop() Tracker { return nop{} }
 
 // NopBar returns a Bar that records nothing, for a caller that must pass a
@@ -89,6 +108,9 @@ func NopBar() Bar { return nop{} }
 type nop struct{}
 
 func (nop) Track(string, int64) Bar { return nop{} }
+func (nop) SetTotal(int64)          {}
+func (nop) Step(string, int64) Bar  { return nop{} }
+func (nop) Stats() Stats            { return Stats{} }
 func (nop) Wait()                   {}
 func (nop) Add(int64)               {}
 func (nop) SetCurrent(int64)        {}

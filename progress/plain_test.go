@@ -2,6 +2,7 @@ package progress
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -96,26 +97,36 @@ func lines(s string) []string {
 	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 }
 
-// TestNotATerminal: bars on a writer mpb cannot draw on become plain lines.
+// TestNotATerminal: bars on a writer that is not a terminal become plain
+// lines.
 func TestNotATerminal(t *testing.T) {
 	f, err := os.CreateTemp(t.TempDir(), "log")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	for _, w := range []io.Writer{&bytes.Buffer{}, f, fdWriter{f}} {
+	var buf bytes.Buffer
+	for _, w := range []io.Writer{&buf, f, fdWriter{f}} {
 		tr := New(w, ModeBars)
-		if _, ok := tr.(*plain); !ok {
-			t.Errorf("New(%T, ModeBars) = %T, want plain lines", w, tr)
-		}
+		tr.Track("x", 1).Done()
+		tr.Wait()
 	}
-	if _, ok := New(nil, ModeBars).(*plain); !ok {
-		t.Error("New(nil, ModeBars) is not plain")
+	if got := buf.String(); got != "done x (1 B)\n" {
+		t.Errorf("bars on a buffer wrote %q, want a plain line", got)
 	}
-	if _, ok := New(&bytes.Buffer{}, Mode(9)).(*plain); !ok {
-		t.Error("an unknown mode is not plain")
+	if _, ok := terminalOf(fdWriter{f}); ok {
+		t.Error("a wrapper of a regular file is a terminal")
 	}
-	New(nil, ModePlain).Track("x", 1).Done() // a nil writer discards
+	var nilFile *os.File
+	if _, ok := terminalOf(nilFile); ok {
+		t.Error("a nil file is a terminal")
+	}
+	New(nil, ModeBars).Track("x", 1).Done() // a nil writer discards
+	buf.Reset()
+	New(&buf, Mode(9)).Track("x", 1).Done()
+	if buf.String() != "done x (1 B)\n" {
+		t.Errorf("an unknown mode wrote %q", buf.String())
+	}
 }
 
 // fdWriter wraps a file the way docker's *streams.Out does.
@@ -132,10 +143,10 @@ func TestTerminalThroughWrapper(t *testing.T) {
 		t.Skipf("no pseudo-terminal here: %v", err)
 	}
 	defer ptmx.Close()
-	if _, ok := terminalWriter(ptmx); !ok {
+	if _, ok := terminalOf(ptmx); !ok {
 		t.Skip("/dev/ptmx is not a terminal here")
 	}
-	if _, ok := terminalWriter(fdWriter{ptmx}); !ok {
+	if _, ok := terminalOf(fdWriter{ptmx}); !ok {
 		t.Error("a wrapper with the terminal's FD is not a terminal")
 	}
 }
@@ -152,6 +163,17 @@ func TestQuiet(t *testing.T) {
 		tr.Wait()
 	}
 	NopBar().Done()
+	q := New(&buf, ModeQuiet)
+	q.SetTotal(10)
+	q.Track("a", 10).Skip("cached")
+	q.Step("writing", 0).Done()
+	q.Wait()
+	if s := q.Stats(); s.Done != 10 || s.Total != 10 || s.Moved != 0 {
+		t.Errorf("quiet stats %+v", s)
+	}
+	if s := Nop().Stats(); s != (Stats{}) {
+		t.Errorf("nop stats %+v", s)
+	}
 	if buf.Len() != 0 {
 		t.Errorf("quiet wrote %q", buf.String())
 	}
@@ -190,6 +212,33 @@ func TestPlainConcurrent(t *testing.T) {
 		}) {
 			t.Errorf("no whole line for %s", name)
 		}
+	}
+}
+
+// TestPlainCancelAndStep: in logs a cancelled transfer leaves no line
+// (one per layer was printed on Ctrl-C before), a step prints its title as
+// it starts, and the counters match the bars'.
+func TestPlainCancelAndStep(t *testing.T) {
+	var buf bytes.Buffer
+	tr := New(&buf, ModePlain, WithVerb("pulled"))
+	tr.SetTotal(300)
+	a := tr.Track("a", 100)
+	a.Add(100)
+	a.Done()
+	b := tr.Track("b", 100)
+	b.SetCurrent(40)
+	b.Abort(fmt.Errorf("pulling b: %w", context.Canceled))
+	tr.Track("c", 100).Add(5) // left unfinished
+	w := tr.Step("writing pkg.tar.zst", 0)
+	w.Add(10)
+	w.Done()
+	tr.Wait()
+	want := []string{"pulled a (100 B)", "writing pkg.tar.zst"}
+	if got := lines(buf.String()); !slices.Equal(got, want) {
+		t.Errorf("lines %q, want %q", got, want)
+	}
+	if s := tr.Stats(); s != (Stats{Total: 300, Done: 145, Completed: 100, Moved: 105, Cancelled: 2}) {
+		t.Errorf("stats %+v", s)
 	}
 }
 

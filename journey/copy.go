@@ -66,6 +66,7 @@ func Copy(ctx context.Context, src, dst *registry.Client, from name.Reference, n
 	}
 	blobs := append([]v1.Descriptor{rp.manifest.Config}, rp.manifest.Layers...)
 	cp := &copier{src: src, from: rp.repo, p: pusher{c: dst, repo: dstRepo, concurrency: concurrency(o.Concurrency), tr: tracker(o.Progress)}}
+	cp.p.tr.SetTotal(uniqueSize(blobs))
 	if err := cp.copyBlobs(ctx, blobs); err != nil {
 		return Published{}, err
 	}
@@ -126,6 +127,19 @@ func (cp *copier) copyBlob(ctx context.Context, d v1.Descriptor) error {
 	// failure on the target side makes PushBlob start the upload over.
 	open := func() (io.ReadCloser, error) { return cp.src.StreamBlob(ctx, cp.from, d, nil) }
 	return cp.p.pushOne(ctx, d, title, open)
+}
+
+// uniqueSize is what blobs add up to, each digest once.
+func uniqueSize(blobs []v1.Descriptor) int64 {
+	seen := map[v1.Hash]bool{}
+	var n int64
+	for _, d := range blobs {
+		if !seen[d.Digest] {
+			seen[d.Digest] = true
+			n += d.Size
+		}
+	}
+	return n
 }
 
 func blobTitle(d v1.Descriptor) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"sync/atomic"
 
@@ -43,13 +44,50 @@ func newPipeline(c *registry.Client, rp *remotePackage, st *blobStore, layers []
 
 // run writes dst and returns the bytes taken from the network.
 func (p *pipeline) run(ctx context.Context, dst string, concurrency int) (int64, error) {
+	p.tr.SetTotal(p.total())
+	written := make(chan error, 1)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return p.download(gctx, concurrency) })
-	g.Go(func() error { return layout.Write(gctx, dst, p.format, p.entries(gctx)) })
+	g.Go(func() error {
+		err := layout.Write(gctx, dst, p.format, p.entries(gctx))
+		written <- err
+		return err
+	})
+	g.Go(func() error {
+		if err := p.download(gctx, concurrency); err != nil {
+			return err
+		}
+		// The writer may still be compressing or syncing: say so rather
+		// than sit silent at 100%.
+		step := p.tr.Step("writing "+filepath.Base(dst), 0)
+		select {
+		case err := <-written:
+			if err != nil {
+				step.Abort(err)
+			} else {
+				step.Done()
+			}
+		case <-gctx.Done():
+			step.Abort(gctx.Err())
+		}
+		return nil
+	})
 	if err := g.Wait(); err != nil {
 		return 0, err
 	}
 	return p.fetched.Load(), nil
+}
+
+// total is the bytes the pull accounts for, each blob once.
+func (p *pipeline) total() int64 {
+	seen := map[string]bool{}
+	var n int64
+	for _, l := range p.layers {
+		if !seen[l.Digest] {
+			seen[l.Digest] = true
+			n += l.Size
+		}
+	}
+	return n
 }
 
 // direct tells the blobs that skip the store and stream into the archive.

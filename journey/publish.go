@@ -120,6 +120,11 @@ func Publish(ctx context.Context, c *registry.Client, pkg *layout.Package, ns na
 		return Published{}, err
 	}
 	p := &pusher{c: c, repo: repo, concurrency: concurrency(o.Concurrency), tr: tracker(o.Progress)}
+	total := built.ConfigDescriptor.Size
+	for _, f := range pkg.Files {
+		total += f.Size
+	}
+	p.tr.SetTotal(total)
 	if err := p.pushBlobs(ctx, pkg, built); err != nil {
 		return Published{}, err
 	}

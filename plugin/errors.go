@@ -26,6 +26,10 @@ func Describe(err error) string {
 		// docker's own usage errors carry the usage text on purpose.
 		return st.Error()
 	}
+	var ce0 *cancelledError
+	if errors.As(err, &ce0) {
+		return ce0.msg
+	}
 	if errors.Is(err, context.Canceled) {
 		return "Error: cancelled"
 	}

@@ -81,5 +81,5 @@ func (o *outputOptions) tracker(dockerCli command.Cli, verb string) progress.Tra
 	if dockerCli.Err().IsTerminal() {
 		mode = progress.ModeBars
 	}
-	return progress.New(dockerCli.Err(), mode, progress.WithVerb(verb))
+	return safeTracker{progress.New(dockerCli.Err(), mode, progress.WithVerb(verb))}
 }

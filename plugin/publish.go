@@ -89,8 +89,7 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 		Progress:    tr,
 		Warnf:       warner(dockerCli),
 	})
-	tr.Wait()
-	if err != nil {
+	if err := finish(tr, err, "uploaded"); err != nil {
 		return err
 	}
 	return printPublished(dockerCli.Out(), opts.output, res, "Published "+res.Reference)
@@ -123,8 +122,7 @@ func runCopy(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *p
 	res, err := journey.Copy(ctx, srcClient, dstClient, from, ns, journey.CopyOptions{
 		Arch: opts.arch, Tag: opts.tag, Concurrency: opts.remote.concurrency, Progress: tr, Warnf: warner(dockerCli),
 	})
-	tr.Wait()
-	if err != nil {
+	if err := finish(tr, err, "copied"); err != nil {
 		return err
 	}
 	return printPublished(dockerCli.Out(), opts.output, res, fmt.Sprintf("Copied %s to %s", from, res.Reference))

@@ -88,8 +88,11 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *p
 		Arch: opts.arch, OutDir: opts.outDir, Format: format, Components: opts.components,
 		CacheDir: opts.cacheDir, NoCache: opts.noCache, Concurrency: opts.remote.concurrency, Progress: tr,
 	})
-	tr.Wait()
-	if err != nil {
+	kept := "kept in the cache"
+	if opts.noCache {
+		kept = "fetched, none kept (--no-cache)"
+	}
+	if err := finish(tr, err, kept); err != nil {
 		return err
 	}
 	if len(opts.components) > 0 {

@@ -46,6 +46,7 @@ DOCKER_CONFIG exactly as docker does.`,
 		newInspectCmd(dockerCli, info),
 		newListCmd(dockerCli, info),
 		newVersionCmd(dockerCli, info),
+		newCacheCmd(dockerCli, info),
 		newCompletionCmd(),
 	)
 	return cmd

@@ -144,6 +144,7 @@ func (s *blobStore) fetch(ctx context.Context, c *registry.Client, repo name.Rep
 	p := s.path(l.Digest)
 	bar := tr.Track(l.Title, l.Size)
 	if s.has(l) {
+		markUsed(p)
 		bar.Skip("cached")
 		return 0, true, nil
 	}
@@ -155,6 +156,7 @@ func (s *blobStore) fetch(ctx context.Context, c *registry.Client, repo name.Rep
 	defer unlock()
 	// Another pull may have finished it while this one waited.
 	if s.has(l) {
+		markUsed(p)
 		bar.Skip("cached")
 		return 0, true, nil
 	}
@@ -177,6 +179,7 @@ func (s *blobStore) put(ctx context.Context, l manifest.Layer, b []byte, tr prog
 	p := s.path(l.Digest)
 	bar := tr.Track(l.Title, l.Size)
 	if s.has(l) {
+		markUsed(p)
 		bar.Skip("cached")
 		return 0, true, nil
 	}

@@ -1,7 +1,9 @@
 package plugin
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,7 +66,12 @@ var completionCases = []struct {
 	exactly   bool // the candidates are exactly want
 	directive cobra.ShellCompDirective
 }{
-	{"subcommands", []string{""}, []string{"publish", "pull", "inspect", "ls", "version", "completion"}, false, noFile},
+	{"subcommands", []string{""}, []string{"publish", "pull", "inspect", "ls", "version", "cache", "completion"}, false, noFile},
+	{"cache subcommands", []string{"cache", ""}, []string{"ls", "prune"}, false, noFile},
+	{"cache ls takes no argument", []string{"cache", "ls", ""}, nil, true, noFile},
+	{"cache ls --format", []string{"cache", "ls", "--format", ""}, []string{"text", "json"}, true, noFile},
+	{"cache prune --format", []string{"cache", "prune", "--format", ""}, []string{"text", "json"}, true, noFile},
+	{"cache prune --cache is a directory", []string{"cache", "prune", "--cache", ""}, nil, true, dirs},
 	{"prefix", []string{"pu"}, []string{"publish", "pull"}, true, noFile},
 	{"publish flags", []string{"publish", "--"}, []string{"--architecture", "--tag", "--format", "--plain-http", "--chunk-size", "--quiet"}, false, noFile},
 	{"pull flags", []string{"pull", "--"}, []string{"--architecture", "--format", "--package-format", "--components", "--cache", "--no-cache"}, false, noFile},
@@ -164,4 +171,119 @@ func TestCompletionScripts(t *testing.T) {
 	}
 	mustFail(t, runCLI(t, cfg, "completion", "tcsh"), `unknown shell "tcsh"`)
 	mustFail(t, runCLI(t, cfg, "completion"), "requires 1 argument")
+}
+
+// loginConfigJSON is a config.json after `docker login` to Docker Hub
+// (which docker stores under its v1 URL), to a registry with a port, to one
+// whose credentials a credential store keeps (an empty entry), and with a
+// credential helper for ECR.
+const loginConfigJSON = `{
+  "auths": {
+    "https://index.docker.io/v1/": {"auth": "dXNlcjpwYXNz"},
+    "localhost:5000": {"auth": "dXNlcjpwYXNz"},
+    "Registry.Example.com": {},
+    "https://registry.example.com/v2/": {},
+    "bad host\tname": {}
+  },
+  "credHelpers": {"123456789012.dkr.ecr.us-east-1.amazonaws.com": "ecr-login"}
+}`
+
+var (
+	loginRegistryRefs = []string{"oci://123456789012.dkr.ecr.us-east-1.amazonaws.com/", "oci://docker.io/", "oci://localhost:5000/", "oci://registry.example.com/"}
+	registryRefs      = cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+)
+
+// registryCompletionCases: every argument that takes an oci:// reference
+// offers the registries of docker login, as oci://HOST/ and without a
+// space after; package-file arguments stay files until they start "oci:".
+var registryCompletionCases = []struct {
+	name      string
+	args      []string // after __complete
+	want      []string // exactly
+	directive cobra.ShellCompDirective
+}{
+	{"pull", []string{"pull", ""}, loginRegistryRefs, registryRefs},
+	{"pull oci://", []string{"pull", "oci://"}, loginRegistryRefs, registryRefs},
+	{"pull a prefix", []string{"pull", "oci://reg"}, []string{"oci://registry.example.com/"}, registryRefs},
+	{"pull past the host", []string{"pull", "oci://docker.io/lib"}, nil, noFile},
+	{"pull with flags first", []string{"pull", "-a", "arm64", "oci://l"}, []string{"oci://localhost:5000/"}, registryRefs},
+	{"ls", []string{"ls", "oci://d"}, []string{"oci://docker.io/"}, registryRefs},
+	{"inspect", []string{"inspect", "oci:"}, loginRegistryRefs, registryRefs},
+	{"inspect file", []string{"inspect", ""}, []string{"zst", "tar", "part000"}, fileExt},
+	{"publish target", []string{"publish", "a.tar.zst", ""}, loginRegistryRefs, registryRefs},
+	{"copy source", []string{"publish", "oci://loc"}, []string{"oci://localhost:5000/"}, registryRefs},
+	{"copy target", []string{"publish", "oci://localhost:5000/ns/demo:1.0.0", "oci://1"}, loginRegistryRefs[:1], registryRefs},
+	{"publish file", []string{"publish", ""}, []string{"zst", "tar", "part000"}, fileExt},
+	{"no third argument", []string{"publish", "a.tar.zst", "oci://docker.io/ns", ""}, nil, noFile},
+	{"cache ls", []string{"cache", "ls", ""}, nil, noFile},
+}
+
+// loginConfigDir writes loginConfigJSON into dir (a new directory when
+// "") and returns it, for DOCKER_CONFIG.
+func loginConfigDir(t *testing.T, dir string) string {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(loginConfigJSON), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestCompletionRegistriesInProcess(t *testing.T) {
+	cfg := loginConfigDir(t, "")
+	for _, tc := range registryCompletionCases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := mustSucceed(t, runCLI(t, cfg, append([]string{cobra.ShellCompRequestCmd}, tc.args...)...))
+			c := parseCompletion(t, r.stdout)
+			if !slices.Equal(c.values, tc.want) || c.directive != tc.directive {
+				t.Fatalf("completions %q (directive %d), want %q (%d)", c.values, c.directive, tc.want, tc.directive)
+			}
+		})
+	}
+}
+
+// TestCompletionRegistriesStandalone asks the binary, and the binary
+// through docker, with the config given by DOCKER_CONFIG and by --config.
+func TestCompletionRegistriesStandalone(t *testing.T) {
+	bin := pluginBinary(t)
+	cfg := loginConfigDir(t, "")
+	for _, tc := range registryCompletionCases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runProcess(t, exec.Command(bin, append([]string{cobra.ShellCompRequestCmd}, tc.args...)...), cfg)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			if c := parseCompletion(t, r.stdout); !slices.Equal(c.values, tc.want) || c.directive != tc.directive {
+				t.Fatalf("completions %q (directive %d), want %q (%d)", c.values, c.directive, tc.want, tc.directive)
+			}
+		})
+	}
+	r := runProcess(t, exec.Command(bin, "--config", cfg, cobra.ShellCompRequestCmd, "pull", "oci://"), emptyConfig(t))
+	if c := parseCompletion(t, r.stdout); !slices.Equal(c.values, loginRegistryRefs) {
+		t.Fatalf("docker-zarf --config DIR __complete pull oci:// offered %q: %s", c.values, r.stderr)
+	}
+}
+
+func TestCompletionRegistriesThroughDocker(t *testing.T) {
+	docker := dockerCLI(t)
+	cfg := loginConfigDir(t, pluginConfig(t))
+	// docker's own __complete finds plugins only through DOCKER_CONFIG:
+	// with --config DIR it does not even complete `docker zarf pu`.
+	for _, args := range [][]string{
+		{"zarf", "pull", "oci://"},
+		{"zarf", "publish", "pkg.tar.zst", ""},
+		{"zarf", "inspect", "oci:"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := runProcess(t, exec.Command(docker, append([]string{cobra.ShellCompRequestCmd}, args...)...), cfg)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			if c := parseCompletion(t, r.stdout); !slices.Equal(c.values, loginRegistryRefs) || c.directive != registryRefs {
+				t.Fatalf("completions %q (directive %d), want %q", c.values, c.directive, loginRegistryRefs)
+			}
+		})
+	}
 }

@@ -54,6 +54,7 @@ DOCKER_CONFIG exactly as docker does.`,
 		newInspectCmd(dockerCli, info),
 		newListCmd(dockerCli, info),
 		newVersionCmd(dockerCli, info),
+		newCacheCmd(dockerCli, info),
 		newCompletionCmd(),
 		newHelpCmd(),
 	)

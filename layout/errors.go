@@ -12,7 +12,7 @@ import (
 // a zarf.yaml but no checksums.txt: a skeleton package source, which Zarf
 // publishes with architecture "skeleton". docker-zarf does not publish those
 // yet.
-var ErrSkeleton = errors.New("publishing skeletons is not supported yet")
+var ErrSkeleton = errors.New("a package source, not a built package")
 
 // ChecksumError reports bytes whose sha256 differs from the digest recorded
 // for them.

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-zarf/docker-zarf/journey"
-	"github.com/docker-zarf/docker-zarf/layout"
 )
 
 type publishOptions struct {
@@ -21,6 +20,7 @@ type publishOptions struct {
 	output   outputOptions
 	tag      string
 	arch     string
+	flavor   string
 }
 
 func newPublishCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
@@ -36,12 +36,18 @@ REGISTRY/NAMESPACE/<name>:<version>[-<flavor>], in an OCI index whose entry for
 the package's architecture is the new manifest. Other architectures already
 under that tag are kept.
 
+A directory holding a package source (a zarf.yaml without checksums.txt) is
+published as a skeleton, as Zarf does: architecture "skeleton", the local
+files, charts and manifests of each component, for other packages to
+import with 'import: url: oci://…'. The source is not modified.
+
 With an oci:// SOURCE, the package is copied between registries without
 touching the local disk.`,
 		Example: `  docker zarf publish zarf-package-demo-amd64-1.0.0.tar.zst oci://registry.example.com/team
   docker zarf publish ./zarf-package-big-amd64-1.0.0.tar.zst.part000 oci://localhost:5000/team --plain-http
   docker zarf publish zarf-package-demo-amd64-1.0.0.tar.zst oci://ghcr.io/me --tag latest --format json
-  docker zarf publish oci://registry-a.example.com/team/demo:1.0.0 oci://registry-b.example.com/mirror`,
+  docker zarf publish oci://registry-a.example.com/team/demo:1.0.0 oci://registry-b.example.com/mirror
+  docker zarf publish ./demo-source oci://registry.example.com/team --flavor upstream`,
 		Args: cli.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if journey.IsReference(args[0]) {
@@ -58,6 +64,7 @@ touching the local disk.`,
 	opts.to.addFlags(fs, "to", "the target registry (copy)")
 	opts.output.addFlags(fs, "Print only the published reference")
 	fs.StringVar(&opts.tag, "tag", "", "Tag to publish under (default: the package version, with -<flavor> when it has one)")
+	fs.StringVar(&opts.flavor, "flavor", "", "For a package source (a directory whose zarf.yaml has no checksums.txt): publish the components of this flavor as a skeleton, as zarf package publish --flavor does")
 	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to copy from an oci:// source (default: this machine's); for a package on disk, the architecture it must be built for")
 	registerFlagCompletions(cmd)
 	return cmd
@@ -75,15 +82,19 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 	if err != nil {
 		return err
 	}
-	pkg, err := layout.Open(ctx, src)
+	pkg, closePkg, err := journey.OpenPackage(ctx, src, journey.OpenOptions{Flavor: opts.flavor, Arch: opts.arch})
 	if err != nil {
 		return err
 	}
-	defer pkg.Close()
+	defer closePkg()
+	arch := opts.arch
+	if journey.IsSkeleton(pkg) {
+		arch = "" // -a chose the source's components; a skeleton is for every architecture
+	}
 
 	tr := opts.output.tracker(dockerCli, "pushed")
 	res, err := journey.Publish(ctx, client, pkg, target, journey.PublishOptions{
-		Arch:        opts.arch,
+		Arch:        arch,
 		Tag:         opts.tag,
 		Concurrency: opts.remote.concurrency,
 		Progress:    tr,

@@ -180,10 +180,32 @@ func TestPublishEveryForm(t *testing.T) {
 	}
 }
 
-func TestPublishSkeletonSourceSaysSo(t *testing.T) {
+// TestPublishSkeletonSource: a package source publishes as a skeleton
+// beside the built architectures, with the layers Zarf's skeleton has.
+func TestPublishSkeletonSource(t *testing.T) {
 	reg := testregistry.Start(t)
-	r := runCLI(t, emptyConfig(t), "publish", filepath.Join(fixtures, "sources", "demo"), "oci://"+reg.Host+"/team")
-	mustFail(t, r, "skeleton")
+	cfg := emptyConfig(t)
+	mustSucceed(t, runCLI(t, cfg, "publish", demoAmd64, "oci://"+reg.Host+"/team", "-q"))
+	mustSucceed(t, runCLI(t, cfg, "publish", filepath.Join(fixtures, "sources", "demo"), "oci://"+reg.Host+"/team", "-q"))
+	idx := pushedIndex(t, reg.Host+"/team/demo:1.0.0")
+	entryFor(t, idx, "amd64")
+	entryFor(t, idx, "skeleton")
+	r := mustSucceed(t, runCLI(t, cfg, "inspect", "oci://"+reg.Host+"/team/demo:1.0.0", "-a", "skeleton", "--layers"))
+	want, err := os.ReadFile(filepath.Join(fixtures, "registry", "demo", "manifest-skeleton.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Layers []struct{ Annotations map[string]string }
+	}
+	if err := json.Unmarshal(want, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range m.Layers {
+		if title := l.Annotations["org.opencontainers.image.title"]; !strings.Contains(r.stdout, title) {
+			t.Errorf("the skeleton lacks %s:\n%s", title, r.stdout)
+		}
+	}
 }
 
 func TestPublishBasicAuth(t *testing.T) {

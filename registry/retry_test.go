@@ -71,18 +71,22 @@ func TestTransient(t *testing.T) {
 }
 
 func TestBackoffDelay(t *testing.T) {
-	b := newBackoff(0)
-	if b.tries != defaultTries || newBackoff(-1).tries != 1 || newBackoff(9).tries != 9 {
-		t.Fatalf("tries: %d %d %d", b.tries, newBackoff(-1).tries, newBackoff(9).tries)
+	b := newBackoff(Options{})
+	if r := []int{b.retries, newBackoff(Options{Retries: NoRetry}).retries, newBackoff(Options{Retries: 1}).retries,
+		newBackoff(Options{Retries: 9}).retries}; r[0] != DefaultRetries || r[1] != 0 || r[2] != 1 || r[3] != 9 {
+		t.Fatalf("retries for Options.Retries 0, NoRetry, 1, 9: %v", r)
 	}
-	for n := range 30 {
+	if b.maxWait != DefaultMaxRetryWait {
+		t.Errorf("maxWait %s", b.maxWait)
+	}
+	for n := 1; n <= 30; n++ {
 		d := b.delay(n, errors.New("x"))
-		want := min(defaultBackoffBase<<min(n, 20), defaultBackoffCap)
+		want := min(defaultBackoffBase<<min(n-1, 20), defaultBackoffCap)
 		if d < want/2 || d > want {
 			t.Errorf("delay(%d) = %s, want in [%s, %s]", n, d, want/2, want)
 		}
 	}
-	if d := b.delay(0, &Error{retryAfter: time.Hour}); d != defaultRetryAfterCap {
+	if d := b.delay(1, &Error{retryAfter: time.Hour}); d != defaultRetryAfterCap {
 		t.Errorf("Retry-After not capped: %s", d)
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+
+	"github.com/docker-zarf/docker-zarf/progress"
 )
 
 // sourceError is a failure to read the blob being uploaded (not the
@@ -66,11 +69,12 @@ func (s *source) skip(n int64) error {
 	return nil
 }
 
-// section returns a reader of the next n bytes. Read errors, and an end
-// before n bytes, surface as *sourceError and are kept in failed so that
-// they can be told from network errors after the request fails.
-func (s *source) section(n int64) *sectionReader {
-	return &sectionReader{s: s, left: n}
+// body returns the request body of the next n bytes, reporting them to bar
+// as they are read. Read errors, and an end before n bytes, surface as
+// *sourceError and are kept so that they can be told from network errors
+// after the request fails.
+func (s *source) body(n int64, bar progress.Bar) *requestBody {
+	return &requestBody{sec: sectionReader{s: s, left: n}, bar: bar}
 }
 
 // finish checks that the source ends exactly at size. Reading to EOF also
@@ -96,6 +100,53 @@ func (s *source) close() {
 		s.rc.Close()
 		s.rc = nil
 	}
+}
+
+// requestBody is the body of one upload request. It owns its lifetime:
+// net/http may go on reading a body after Client.Do has returned (an answer
+// sent before the body was read, such as a proxy's 413) and closes it from
+// its own goroutine. Close waits for a Read in progress and fails every
+// later one, so once the upload has closed the body, no byte of the source
+// is read for that request any more and the source can be moved or
+// reopened for a retry.
+type requestBody struct {
+	mu     sync.Mutex
+	sec    sectionReader
+	bar    progress.Bar
+	closed bool
+}
+
+// errBodyClosed ends a read of a request body after the upload took its
+// source back; the request it belonged to has already failed or finished.
+var errBodyClosed = errors.New("upload request body read after the request ended")
+
+func (b *requestBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return 0, errBodyClosed
+	}
+	n, err := b.sec.Read(p)
+	b.bar.Add(int64(n))
+	return n, err
+}
+
+// Close stops the body; it may be called any number of times, from any
+// goroutine.
+func (b *requestBody) Close() error {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	return nil
+}
+
+// release closes the body and returns the failure of the source it met, if
+// any.
+func (b *requestBody) release() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	return b.sec.failed
 }
 
 type sectionReader struct {

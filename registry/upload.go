@@ -22,6 +22,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/docker-zarf/docker-zarf/progress"
 )
@@ -40,7 +41,9 @@ const opUpload = "upload blob"
 // form least likely to be rejected. Some registries refuse empty blobs
 // altogether; that error is returned as is.
 func (c *Client) PushBlob(ctx context.Context, repo name.Repository, d v1.Descriptor, open func() (io.ReadCloser, error), bar progress.Bar) (err error) {
-	bar = orNop(bar)
+	if bar == nil {
+		bar = progress.NopBar()
+	}
 	defer func() {
 		if err != nil {
 			bar.Abort(err)
@@ -60,7 +63,7 @@ func (c *Client) PushBlob(ctx context.Context, repo name.Repository, d v1.Descri
 			return nil
 		}
 	}
-	u := &upload{c: c, hc: hc, repo: repo, d: d, bar: bar, src: &source{open: open, size: d.Size}}
+	u := &upload{c: c, hc: hc, repo: repo, d: d, bar: bar, src: &source{open: open, size: d.Size}, rt: c.retrier(opUpload)}
 	defer u.src.close()
 	return u.run(ctx)
 }
@@ -73,57 +76,60 @@ type upload struct {
 	d    v1.Descriptor
 	bar  progress.Bar
 	src  *source
+	rt   *retrier
 	loc  string // upload session URL; "" when none is open
+	// resuming is set while an attempt goes on in a session that an
+	// earlier attempt left: a refusal then may be the session's fault.
+	resuming bool
 	// acked is how many bytes the registry holds in the session, as its
 	// answers to PATCH and status requests say.
 	acked int64
 }
 
+// run repeats attempts until the blob is committed. The requests that are
+// safe to repeat retry on their own inside an attempt; what ends an attempt
+// is a request carrying data (a PATCH, a PUT with the bytes) that failed.
+// The next attempt then asks the open session how much it holds and sends
+// the rest from there; a session that cannot be resumed is replaced by a
+// fresh one.
 func (u *upload) run(ctx context.Context) error {
-	var err error
 	var high int64 // most bytes the registry ever acknowledged
-	restarted := false
 	for failures := 0; ; {
-		resuming := u.loc != ""
-		if err = u.attempt(ctx); err == nil {
+		err := u.attempt(ctx)
+		if err == nil {
 			return nil
 		}
 		if u.acked > high {
-			// Progress renews the budget: a long chunked upload may lose
-			// its token or connection many times, each time a little
-			// further on.
+			// Progress renews the budget: a long upload may lose its
+			// connection many times, each time a little further on.
 			high, failures = u.acked, 0
 		}
 		failures++
-		switch {
-		case failures >= u.c.backoff.tries:
-			return u.settle(ctx, err)
-		case transient(ctx, err):
-			if u.c.opts.ChunkSize <= 0 {
-				u.loc = "" // a monolithic upload starts over in a fresh session
-			}
-		case resuming && !restarted && resumeRejected(err):
-			restarted = true // the session is gone or out of step: one fresh start
+		if u.resuming && resumeRejected(err) {
+			// The session is gone or out of step: start over in a fresh
+			// one, at once. The failure still counts, so a registry that
+			// can never resume runs out of retries.
+			u.c.debugf("~ %s: the registry cannot resume the upload session (%v); starting a new one\n", opUpload, err)
 			u.loc = ""
-		default:
-			return u.settle(ctx, err)
+			if failures <= u.c.backoff.retries {
+				continue
+			}
 		}
 		// After a token refresh the request can go again at once.
-		if !errors.Is(err, errBodyReplay) && u.c.backoff.wait(ctx, failures-1, err) != nil {
-			return u.settle(ctx, err)
+		if errors.Is(err, errBodyReplay) && failures <= u.c.backoff.retries {
+			continue
 		}
-		if u.loc == "" && u.committed(ctx) {
-			return nil
+		if err = u.rt.pause(ctx, failures, err); err != nil {
+			return u.settle(ctx, err)
 		}
 	}
 }
 
 // committed tells whether the blob is already in the repository, as after a
 // commit whose answer was lost.
-// One try only: this check must not add its own retry delays.
 func (u *upload) committed(ctx context.Context) bool {
-	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: "HEAD blob", method: http.MethodHead,
-		url: u.c.endpoint(u.repo, "blobs/"+u.d.Digest.String()), ok: []int{http.StatusOK}})
+	resp, err := u.c.do(ctx, u.hc, u.repo, request{op: "HEAD blob", method: http.MethodHead,
+		url: u.c.endpoint(u.repo, "blobs/"+u.d.Digest.String()), ok: []int{http.StatusOK}}, u.rt)
 	if err != nil {
 		return false
 	}
@@ -145,18 +151,33 @@ func (u *upload) settle(ctx context.Context, err error) error {
 }
 
 // resumeRejected tells the answers to a resume that a fresh session cures:
-// the session expired (404) or holds other bytes than reported (416).
+// the session expired or is unknown (404), holds other bytes than reported
+// or refuses a Content-Range (416, RANGE_INVALID), or the registry has no
+// status request (405, 501).
 func resumeRejected(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && (e.StatusCode == http.StatusNotFound ||
-		e.StatusCode == http.StatusRequestedRangeNotSatisfiable || e.Code == "BLOB_UPLOAD_INVALID")
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.StatusCode {
+	case http.StatusNotFound, http.StatusRequestedRangeNotSatisfiable,
+		http.StatusMethodNotAllowed, http.StatusNotImplemented:
+		return true
+	}
+	return e.HasCode(transport.BlobUploadInvalidErrorCode) || e.HasCode(transport.BlobUploadUnknownErrorCode) ||
+		e.Code == codeRangeInvalid
 }
+
+// codeRangeInvalid is distribution's answer to a Content-Range that does
+// not start where the session ends (go-containerregistry has no constant).
+const codeRangeInvalid = "RANGE_INVALID"
 
 // attempt starts a session (or finds where the open one stands), sends the
 // rest of the blob and commits it.
 func (u *upload) attempt(ctx context.Context) error {
 	var off int64
 	var err error
+	u.resuming = u.loc != ""
 	if u.loc == "" {
 		err = u.start(ctx)
 	} else {
@@ -172,7 +193,7 @@ func (u *upload) attempt(ctx context.Context) error {
 		}
 		return u.putWhole(ctx)
 	}
-	if u.d.Size > 0 {
+	if u.d.Size > 0 && off < u.d.Size {
 		if err := u.src.seek(off); err != nil {
 			return err
 		}
@@ -186,15 +207,17 @@ func (u *upload) attempt(ctx context.Context) error {
 	return u.commit(ctx)
 }
 
-// start opens an upload session (POST).
+// start opens an upload session (POST), retried on its own: a session
+// nobody uses costs the registry nothing until its purge.
 func (u *upload) start(ctx context.Context) error {
-	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodPost,
-		url: u.c.endpoint(u.repo, "blobs/uploads/"), ok: []int{http.StatusAccepted}})
+	resp, err := u.c.do(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodPost,
+		url: u.c.endpoint(u.repo, "blobs/uploads/"), ok: []int{http.StatusAccepted}}, u.rt)
 	if err != nil {
 		return err
 	}
 	defer drain(resp)
 	u.acked = 0
+	u.loc = ""
 	return u.follow(resp)
 }
 
@@ -213,10 +236,11 @@ func (u *upload) follow(resp *http.Response) error {
 }
 
 // status asks the registry how many bytes the session holds (GET, answered
-// with Range: 0-LAST) and returns the offset to go on from.
+// with Range: 0-LAST), retried on its own, and returns the offset to go on
+// from.
 func (u *upload) status(ctx context.Context) (int64, error) {
-	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodGet, url: u.loc,
-		ok: []int{http.StatusNoContent, http.StatusOK, http.StatusAccepted}})
+	resp, err := u.c.do(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodGet, url: u.loc,
+		ok: []int{http.StatusNoContent, http.StatusOK, http.StatusAccepted}}, u.rt)
 	if err != nil {
 		return 0, err
 	}
@@ -294,10 +318,13 @@ const monolithicMax = 4 << 20
 
 // sendBody sends the next n source bytes as the body of one request. A
 // failure of the source (its own checksum at EOF) wins over the transport
-// error it causes.
+// error it causes. When it returns, the body is closed: net/http may still
+// be reading it in its own goroutine (a proxy answered 413 before reading),
+// and the source must be the upload's own again before a retry moves it.
 func (u *upload) sendBody(ctx context.Context, method, loc string, n int64, contentRange string) (*http.Response, error) {
-	body := u.src.section(n)
-	req, err := http.NewRequestWithContext(ctx, method, loc, io.NopCloser(progress.Reader(body, u.bar)))
+	body := u.src.body(n, u.bar)
+	defer body.Close()
+	req, err := http.NewRequestWithContext(ctx, method, loc, body)
 	if err != nil {
 		return nil, newError(opUpload, u.repo, err)
 	}
@@ -307,11 +334,11 @@ func (u *upload) sendBody(ctx context.Context, method, loc string, n int64, cont
 		req.Header.Set("Content-Range", contentRange)
 	}
 	resp, err := u.hc.Do(req)
-	if body.failed != nil {
+	if failed := body.release(); failed != nil {
 		if resp != nil {
 			resp.Body.Close()
 		}
-		return nil, body.failed
+		return nil, failed
 	}
 	if err != nil {
 		return nil, newError(opUpload, u.repo, cleanURLError(err))
@@ -338,9 +365,15 @@ func (u *upload) commit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodPut, url: loc,
-		ok: []int{http.StatusCreated, http.StatusOK, http.StatusNoContent}})
+	resp, err := u.c.do(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodPut, url: loc,
+		ok: []int{http.StatusCreated, http.StatusOK, http.StatusNoContent}}, u.rt)
 	if err != nil {
+		if u.committed(ctx) {
+			// A retried commit whose first answer was lost: the
+			// session is gone (404) but the blob is there.
+			u.loc = ""
+			return nil
+		}
 		return digestInvalid(err)
 	}
 	drain(resp)
@@ -370,7 +403,7 @@ func (u *upload) putWhole(ctx context.Context) error {
 // digestInvalid marks a registry's DIGEST_INVALID as ErrDigestMismatch.
 func digestInvalid(err error) error {
 	var e *Error
-	if errors.As(err, &e) && e.Code == "DIGEST_INVALID" {
+	if errors.As(err, &e) && e.HasCode(transport.DigestInvalidErrorCode) {
 		e.Err = fmt.Errorf("%w: %w", ErrDigestMismatch, e.Err)
 	}
 	return err

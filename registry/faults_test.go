@@ -115,6 +115,8 @@ func TestPushPermanentFailures(t *testing.T) {
 		{"416 chunk over limit", 128 << 10, 0, faultproxy.ChunkLimit(64 << 10), 416, "RANGE_INVALID", 1, 1},
 		{"404 NAME_UNKNOWN (ECR)", 0, 0, faultproxy.MissingRepository("faults/perm"), 404, "NAME_UNKNOWN", 0, 1},
 		{"503 until 3 retries run out", 0, 3, faultproxy.ServerError(503, 0, faultproxy.UploadStart), 503, "UNKNOWN", 0, 4},
+		{"503, one retry", 0, 1, faultproxy.ServerError(503, 0, faultproxy.UploadStart), 503, "UNKNOWN", 0, 2},
+		{"503, NoRetry", 0, NoRetry, faultproxy.ServerError(503, 0, faultproxy.UploadStart), 503, "UNKNOWN", 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func TestTransient(t *testing.T) {
 		{&net.OpError{Op: "read", Err: errors.New("broken")}, true},
 		{&net.OpError{Op: "remote error", Err: errors.New("tls: certificate required")}, false},
 		{errBodyReplay, true},
+		{&gaveUpError{err: status(503), why: "gave up"}, false},
 		{&net.DNSError{Err: "no such host", IsNotFound: true}, false},
 		{newError("x", repo, ErrDigestMismatch), false},
 		{&sourceError{io.ErrUnexpectedEOF}, false},
@@ -117,4 +119,39 @@ func TestCancelStopsRetries(t *testing.T) {
 	if err := c.Fetch(ctx, repo, b.desc, t.TempDir()+"/x", nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Fetch with a done context: %v", err)
 	}
+}
+
+// TestRetryBudget: the debug trace says why each retry happens, the error
+// says why the retries stopped, and the total wait of one call is capped.
+func TestRetryBudget(t *testing.T) {
+	p := faultproxy.New(1)
+	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
+	b := newBlob(t, 1000)
+	repo := mustRepo(t, reg, "budget/blob")
+	t.Run("retries run out", func(t *testing.T) {
+		var trace syncBuffer
+		c := newTestClient(Options{Retries: 2, Debug: &trace})
+		p.Set(faultproxy.ServerError(503, 0, faultproxy.UploadStart))
+		err := c.PushBlob(testCtx(t), repo, b.desc, b.stream(), nil)
+		if err == nil || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), "gave up after 2 retries") {
+			t.Fatalf("error %v, want a 503 that gave up after 2 retries", err)
+		}
+		for _, want := range []string{"~ retry 1/2 of upload blob in ", "~ retry 2/2 of upload blob in ", "503 Service Unavailable"} {
+			if !strings.Contains(trace.String(), want) {
+				t.Errorf("debug trace lacks %q", want)
+			}
+		}
+	})
+	t.Run("wait capped", func(t *testing.T) {
+		c := newTestClient(Options{Retries: 100, MaxRetryWait: 50 * time.Millisecond})
+		c.backoff.base, c.backoff.max = 20*time.Millisecond, 20*time.Millisecond
+		p.Set(faultproxy.ServerError(503, 0, faultproxy.BlobHead))
+		_, err := c.BlobExists(testCtx(t), repo, b.desc)
+		if err == nil || !strings.Contains(err.Error(), "of waiting between retries, the limit") {
+			t.Fatalf("error %v, want the wait limit named", err)
+		}
+		if n := p.Fired(faultproxy.NameServerError); n > 6 {
+			t.Errorf("%d tries within a 50ms wait budget of 10-20ms waits", n)
+		}
+	})
 }

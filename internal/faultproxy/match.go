@@ -73,6 +73,16 @@ func UploadData(r *http.Request) bool {
 	return UploadPatch(r) || (UploadPut(r) && r.ContentLength != 0)
 }
 
+// Token matches a request to the token server of a registry started with
+// testregistry.WithBearerAuth (GET /token).
+func Token(r *http.Request) bool { return r.URL.Path == "/token" }
+
+// BodyOver matches requests that declare a body (Content-Length) of more
+// than n bytes.
+func BodyOver(n int64) Matcher {
+	return func(r *http.Request) bool { return r.ContentLength > n }
+}
+
 // ManifestGet matches GET /v2/<name>/manifests/<ref>.
 func ManifestGet(r *http.Request) bool { return is(r, http.MethodGet, "manifest") }
 

@@ -5,9 +5,12 @@ package registry
 // resume and no per-layer progress, and retries by re-sending everything.
 // Here a blob goes up as POST, then either one streaming PATCH (default) or
 // PATCHes of Options.ChunkSize bytes with Content-Length and Content-Range
-// (for registries and proxies with body limits), then PUT ?digest=. After a
-// transient failure a chunked upload asks the registry how much it holds and
-// goes on from there; a monolithic one starts a fresh session. PATCH answers
+// (for registries and proxies with body limits), then PUT ?digest=. The
+// POST, the status GET and the PUT without a body retry on their own. After
+// a PATCH (or a PUT with the bytes) fails, the upload asks the session how
+// much it holds (GET, Range: 0-LAST) and sends the rest from there with
+// Content-Range, so that only bytes the registry never acknowledged go
+// again; a registry that cannot resume gets a fresh session. PATCH answers
 // of 201 instead of 202 (ECR) are accepted.
 
 import (
@@ -17,8 +20,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -31,9 +32,9 @@ const opUpload = "upload blob"
 
 // PushBlob uploads blob d to repo, reading it from open. It does not HEAD
 // first: the caller checks BlobExists (and tries MountBlob) and reports
-// Skip. open is called again to retry from the start or resume a chunked
-// upload (a Seeker is seeked, else bytes are skipped); an open error stops
-// the retries. bar (nil allowed) gets Add as bytes are read, SetCurrent on a
+// Skip. To resume, the source is moved to the registry's offset: a Seeker
+// is seeked; otherwise it is read on, or, to go back, open is called again
+// and bytes are skipped. An open error stops the retries. bar (nil allowed) gets Add as bytes are read, SetCurrent on a
 // retry, then Done or Abort.
 //
 // A 0-byte blob is never PATCHed: when the registry already has it nothing
@@ -150,28 +151,6 @@ func (u *upload) settle(ctx context.Context, err error) error {
 	return err
 }
 
-// resumeRejected tells the answers to a resume that a fresh session cures:
-// the session expired or is unknown (404), holds other bytes than reported
-// or refuses a Content-Range (416, RANGE_INVALID), or the registry has no
-// status request (405, 501).
-func resumeRejected(err error) bool {
-	var e *Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	switch e.StatusCode {
-	case http.StatusNotFound, http.StatusRequestedRangeNotSatisfiable,
-		http.StatusMethodNotAllowed, http.StatusNotImplemented:
-		return true
-	}
-	return e.HasCode(transport.BlobUploadInvalidErrorCode) || e.HasCode(transport.BlobUploadUnknownErrorCode) ||
-		e.Code == codeRangeInvalid
-}
-
-// codeRangeInvalid is distribution's answer to a Content-Range that does
-// not start where the session ends (go-containerregistry has no constant).
-const codeRangeInvalid = "RANGE_INVALID"
-
 // attempt starts a session (or finds where the open one stands), sends the
 // rest of the blob and commits it.
 func (u *upload) attempt(ctx context.Context) error {
@@ -219,57 +198,6 @@ func (u *upload) start(ctx context.Context) error {
 	u.acked = 0
 	u.loc = ""
 	return u.follow(resp)
-}
-
-// follow moves to the session URL a response names (each PATCH may hand out
-// a new one; distribution encodes the offset in it).
-func (u *upload) follow(resp *http.Response) error {
-	if resp.Header.Get("Location") == "" && u.loc != "" {
-		return nil
-	}
-	loc, err := resolveLocation(resp)
-	if err != nil {
-		return newError(opUpload, u.repo, err)
-	}
-	u.loc = loc
-	return nil
-}
-
-// status asks the registry how many bytes the session holds (GET, answered
-// with Range: 0-LAST), retried on its own, and returns the offset to go on
-// from.
-func (u *upload) status(ctx context.Context) (int64, error) {
-	resp, err := u.c.do(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodGet, url: u.loc,
-		ok: []int{http.StatusNoContent, http.StatusOK, http.StatusAccepted}}, u.rt)
-	if err != nil {
-		return 0, err
-	}
-	defer drain(resp)
-	if err := u.follow(resp); err != nil {
-		return 0, err
-	}
-	off := heldBytes(resp.Header.Get("Range"))
-	if off > u.d.Size {
-		return 0, &Error{Op: opUpload, Host: u.repo.RegistryStr(), Repository: u.repo.RepositoryStr(),
-			StatusCode: http.StatusRequestedRangeNotSatisfiable, Message: "registry holds more bytes than the blob has"}
-	}
-	u.acked = off
-	return off, nil
-}
-
-// heldBytes reads a "0-LAST" upload Range into a byte count. "0-0" is read
-// as nothing held: distribution answers it for both 0 and 1 byte, and
-// resuming one byte early is refused (416) and then restarted cleanly.
-func heldBytes(r string) int64 {
-	_, last, ok := strings.Cut(strings.TrimPrefix(r, "bytes="), "-")
-	if !ok {
-		return 0
-	}
-	n, err := strconv.ParseInt(last, 10, 64)
-	if err != nil || n <= 0 {
-		return 0
-	}
-	return n + 1
 }
 
 // send PATCHes bytes [off, size): in one request, or chunk by chunk.

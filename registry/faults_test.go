@@ -56,6 +56,10 @@ func TestPushUnderFaults(t *testing.T) {
 			[]faultproxy.Scenario{faultproxy.DropUpload(100<<10, 1)}, 1, size},
 		{"monolithic drops resume, seekable source", 0, true,
 			[]faultproxy.Scenario{faultproxy.DropUpload(50<<10, 3)}, 1, size},
+		{"registry without upload status starts over", 0, false, []faultproxy.Scenario{
+			faultproxy.DropUpload(100<<10, 1),
+			{Match: faultproxy.UploadStatus, Action: faultproxy.Error(http.StatusNotFound, "BLOB_UPLOAD_UNKNOWN", "no status")}},
+			2, size + 100<<10},
 		{"503 on chunk", 64 << 10, false,
 			[]faultproxy.Scenario{faultproxy.ServerError(503, 2, faultproxy.UploadPatch)}, 1, size},
 		{"500 on POST, 502 on PUT", 0, false, []faultproxy.Scenario{

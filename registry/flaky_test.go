@@ -43,14 +43,30 @@ func (l *lineCounter) Write(p []byte) (int, error) {
 // 32 MiB, all succeed and every byte read back is verified. Uploads
 // resume from what the registry holds: the proxy reads each blob byte from
 // the client exactly once. Fails on the code that counted tries per blob
-// and restarted a cut streaming upload from byte 0.
+// and restarted a cut streaming upload from byte 0. Distribution takes the
+// 50 runs; olareg, which resumes the same way, a few.
 func TestFlakyNetwork(t *testing.T) {
-	runs := 50
-	if raceEnabled || testing.Short() {
-		runs = 8
+	for _, tt := range []struct {
+		name  string
+		start func(testing.TB, ...testregistry.Option) *testregistry.Registry
+		runs  int
+	}{
+		{"distribution", testregistry.Start, 50},
+		{"olareg", testregistry.StartOlareg, 8},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			runs := tt.runs
+			if raceEnabled || testing.Short() {
+				runs = min(runs, 6)
+			}
+			flakyRuns(t, tt.start, runs)
+		})
 	}
+}
+
+func flakyRuns(t *testing.T, start func(testing.TB, ...testregistry.Option) *testregistry.Registry, runs int) {
 	p := faultproxy.New(14)
-	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
+	reg := start(t, testregistry.WithHandler(p.Middleware))
 	retries := &lineCounter{prefix: "~ retry"}
 	c := newTestClient(Options{Debug: retries}) // default Retries and ChunkSize; waits shrunk
 	big := newBlob(t, 33<<20)
@@ -68,7 +84,7 @@ func TestFlakyNetwork(t *testing.T) {
 	var sent, manifests int64
 	in0 := p.BytesIn()
 	perRun := make([]int64, 0, runs)
-	start := time.Now()
+	began := time.Now()
 	for i := range runs {
 		before := retries.n.Load()
 		blobs := set
@@ -85,7 +101,7 @@ func TestFlakyNetwork(t *testing.T) {
 		manifests += n.manifest
 		perRun = append(perRun, retries.n.Load()-before)
 	}
-	took := time.Since(start)
+	took := time.Since(began)
 	resent := p.BytesIn() - in0 - sent - manifests
 	t.Logf("%d runs (%d pushes and %d fetches of blobs, one of 33 MiB) in %s: %d failures; retries per run %v (%d in all); "+
 		"cut uploads %d; blob bytes sent %d, re-sent %d; 503s %d",

@@ -64,6 +64,10 @@ func UploadStart(r *http.Request) bool { return is(r, http.MethodPost, "upload")
 // UploadPatch matches PATCH /v2/<name>/blobs/uploads/<id> (upload data).
 func UploadPatch(r *http.Request) bool { return is(r, http.MethodPatch, "upload") }
 
+// UploadStatus matches GET /v2/<name>/blobs/uploads/<id> (how much an
+// upload session holds, asked before resuming).
+func UploadStatus(r *http.Request) bool { return is(r, http.MethodGet, "upload") }
+
 // UploadPut matches PUT /v2/<name>/blobs/uploads/<id>?digest=… (commit).
 func UploadPut(r *http.Request) bool { return is(r, http.MethodPut, "upload") }
 

@@ -92,6 +92,7 @@ func New(opts Options) *Client {
 	}
 	if opts.Debug != nil {
 		c.debug = &debugLog{w: opts.Debug}
+		c.backoff.log = c.debug
 	}
 	return c
 }

@@ -43,6 +43,7 @@ type backoff struct {
 	max           time.Duration // cap of the exponential delay
 	retryAfterCap time.Duration // cap of a server's Retry-After
 	maxWait       time.Duration // cap of the total wait of one call
+	log           *debugLog     // where retries are traced; nil: nowhere
 }
 
 func newBackoff(opts Options) backoff {
@@ -75,9 +76,10 @@ func (b backoff) delay(n int, err error) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// retry runs fn, retrying it on its own budget. It returns fn's last error.
+// retry runs fn, retrying it on its own budget (authentication: the ping
+// and the token). It returns fn's last error.
 func (b backoff) retry(ctx context.Context, fn func() error) error {
-	return (&retrier{b: b}).run(ctx, fn)
+	return (&retrier{b: b, log: b.log, op: "auth"}).run(ctx, fn)
 }
 
 // retrier spends the retry budget of one call (a blob transfer, a manifest

@@ -142,6 +142,19 @@ func TestRetryBudget(t *testing.T) {
 			}
 		}
 	})
+	t.Run("ping and HEAD retried on their own", func(t *testing.T) {
+		var trace syncBuffer
+		c := newTestClient(Options{Debug: &trace})
+		p.Set(faultproxy.ServerError(503, 2, faultproxy.Ping), faultproxy.ServerError(502, 2, faultproxy.BlobHead))
+		if _, err := c.BlobExists(testCtx(t), repo, b.desc); err != nil {
+			t.Fatalf("BlobExists: %v", err)
+		}
+		for _, want := range []string{"~ retry 2/5 of auth in ", "~ retry 2/5 of HEAD blob in ", "502 Bad Gateway"} {
+			if !strings.Contains(trace.String(), want) {
+				t.Errorf("debug trace lacks %q", want)
+			}
+		}
+	})
 	t.Run("wait capped", func(t *testing.T) {
 		c := newTestClient(Options{Retries: 100, MaxRetryWait: 50 * time.Millisecond})
 		c.backoff.base, c.backoff.max = 20*time.Millisecond, 20*time.Millisecond

@@ -77,6 +77,10 @@ func UploadData(r *http.Request) bool {
 	return UploadPatch(r) || (UploadPut(r) && r.ContentLength != 0)
 }
 
+// Ping matches the version check GET /v2/ that starts a session with a
+// registry.
+func Ping(r *http.Request) bool { return is(r, http.MethodGet, "ping") }
+
 // Token matches a request to the token server of a registry started with
 // testregistry.WithBearerAuth (GET /token).
 func Token(r *http.Request) bool { return r.URL.Path == "/token" }

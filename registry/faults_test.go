@@ -56,6 +56,8 @@ func TestPushUnderFaults(t *testing.T) {
 			[]faultproxy.Scenario{faultproxy.DropUpload(100<<10, 1)}, 1, size},
 		{"monolithic drops resume, seekable source", 0, true,
 			[]faultproxy.Scenario{faultproxy.DropUpload(50<<10, 3)}, 1, size},
+		{"cut after one byte: the ambiguous Range 0-0 starts over", 0, false,
+			[]faultproxy.Scenario{faultproxy.DropUpload(1, 1)}, 2, size + 1},
 		{"registry without upload status starts over", 0, false, []faultproxy.Scenario{
 			faultproxy.DropUpload(100<<10, 1),
 			{Match: faultproxy.UploadStatus, Action: faultproxy.Error(http.StatusNotFound, "BLOB_UPLOAD_UNKNOWN", "no status")}},

@@ -166,7 +166,11 @@ func (u *upload) attempt(ctx context.Context) error {
 		return err
 	}
 	u.bar.SetCurrent(off)
-	if off == 0 && u.d.Size > 0 && u.d.Size <= u.c.putMax && u.c.opts.ChunkSize <= 0 {
+	// A session resumed at 0 may still hold a byte ("Range: 0-0" is what
+	// distribution answers for 0 and for 1 byte): the bytes go in a PATCH
+	// with Content-Range, which such a session refuses (416) rather than
+	// appending to, and the upload then starts over cleanly.
+	if off == 0 && !u.resuming && u.d.Size > 0 && u.d.Size <= u.c.putMax && u.c.opts.ChunkSize <= 0 {
 		if err := u.src.seek(0); err != nil {
 			return err
 		}
@@ -204,7 +208,7 @@ func (u *upload) start(ctx context.Context) error {
 func (u *upload) send(ctx context.Context, off int64) error {
 	chunk := u.c.opts.ChunkSize
 	if chunk <= 0 {
-		return u.patch(ctx, off, u.d.Size-off, off > 0)
+		return u.patch(ctx, off, u.d.Size-off, off > 0 || u.resuming)
 	}
 	for off < u.d.Size {
 		n := min(chunk, u.d.Size-off)

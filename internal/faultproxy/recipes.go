@@ -25,8 +25,9 @@ const (
 	NameCutDownload       = "cut-download"
 )
 
-// DropUpload cuts the first count blob PATCHes after `after` body bytes
-// (the registry keeps those bytes in the upload session).
+// DropUpload cuts the first count blob upload bodies (a PATCH, or a commit
+// PUT carrying the bytes) after `after` body bytes (the registry keeps those
+// bytes in the upload session).
 func DropUpload(after int64, count int) Scenario {
 	return Scenario{Name: NameDropUpload, Match: UploadData, Count: count, Action: DropRequestAfter(after)}
 }

@@ -38,8 +38,9 @@ type Options struct {
 	// maps 0 to NoRetry and passes any other N as is.
 	Retries int
 	// MaxRetryWait caps the total time one call (a blob transfer, a
-	// manifest read, ...) spends waiting between retries; the error says
-	// when the cap stopped them. Default (0): DefaultMaxRetryWait.
+	// manifest read, ...) spends waiting between retries without making
+	// progress; the error says when the cap stopped them. Default (0):
+	// DefaultMaxRetryWait.
 	MaxRetryWait time.Duration
 	// ChunkSize, when > 0, uploads blobs in PATCHes of this many bytes, each
 	// with Content-Length and Content-Range, resuming from the registry's

@@ -133,6 +133,7 @@ func (f *fetch) run(ctx context.Context) error {
 		}
 		if f.have > high {
 			high, failures = f.have, 0 // progress renews the retry budget
+			f.rt.progress()
 		}
 		failures++
 		if errors.Is(err, ErrDigestMismatch) && f.fromDisk {

@@ -25,7 +25,7 @@ const (
 	// NoRetry as Options.Retries makes every request a single try.
 	NoRetry = -1
 	// DefaultMaxRetryWait caps the total time one call waits between its
-	// tries when Options.MaxRetryWait is 0.
+	// tries without making progress, when Options.MaxRetryWait is 0.
 	DefaultMaxRetryWait = 5 * time.Minute
 
 	defaultBackoffBase   = 200 * time.Millisecond
@@ -87,7 +87,9 @@ func (b backoff) retry(ctx context.Context, fn func() error) error {
 // HEAD, a GET, an upload POST, a commit PUT without a body) retries on its
 // own, up to b.retries times; the steps of a transfer that carry data (a
 // PATCH, a download body) count their failures until the transfer makes
-// progress. Every wait of the call adds up, and stops at b.maxWait.
+// progress. Every wait of the call adds up, and stops at b.maxWait; progress
+// renews that budget too, so that a long transfer over a flaky network that
+// keeps moving is never cut by it.
 type retrier struct {
 	b      backoff
 	log    *debugLog // nil: no trace
@@ -106,6 +108,9 @@ func (c *Client) debugf(format string, args ...any) {
 		c.debug.print(fmt.Sprintf(format, args...))
 	}
 }
+
+// progress renews the wait budget: the transfer moved on.
+func (r *retrier) progress() { r.waited = 0 }
 
 // run calls fn until it succeeds or pause gives up.
 func (r *retrier) run(ctx context.Context, fn func() error) error {

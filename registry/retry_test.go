@@ -168,3 +168,27 @@ func TestRetryBudget(t *testing.T) {
 		}
 	})
 }
+
+// TestWaitBudgetRenewedByProgress: the waits of one call stop at maxWait,
+// and progress gives the budget back.
+func TestWaitBudgetRenewedByProgress(t *testing.T) {
+	r := &retrier{b: backoff{retries: 100, base: 2 * time.Millisecond, max: 2 * time.Millisecond, maxWait: 5 * time.Millisecond}}
+	err := &Error{StatusCode: 503}
+	ctx := context.Background()
+	tries := func() int {
+		n := 1
+		for ; r.pause(ctx, n, err) == nil; n++ {
+		}
+		return n
+	}
+	if n := tries(); n < 3 || n > 6 {
+		t.Fatalf("gave up at failure %d, want after 2 to 5 waits of 1-2ms within 5ms", n)
+	}
+	if r.waited > r.b.maxWait {
+		t.Fatalf("waited %s, over the %s budget", r.waited, r.b.maxWait)
+	}
+	r.progress()
+	if ge := r.pause(ctx, 1, err); ge != nil {
+		t.Fatalf("after progress: %v", ge)
+	}
+}

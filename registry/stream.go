@@ -105,6 +105,7 @@ func (s *blobStream) Read(p []byte) (int, error) {
 		s.bar.Add(int64(n))
 		if n > 0 {
 			s.failures = 0 // progress renews the retry budget
+			s.rt.progress()
 		}
 		switch {
 		case err == nil || (err == io.EOF && s.have >= s.d.Size):

@@ -104,6 +104,7 @@ func (u *upload) run(ctx context.Context) error {
 			// Progress renews the budget: a long upload may lose its
 			// connection many times, each time a little further on.
 			high, failures = u.acked, 0
+			u.rt.progress()
 		}
 		failures++
 		if u.resuming && resumeRejected(err) {

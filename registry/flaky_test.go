@@ -81,7 +81,7 @@ func flakyRuns(t *testing.T, start func(testing.TB, ...testregistry.Option) *tes
 	defer cancel()
 
 	var failures int
-	var sent, manifests int64
+	var sent, manifests, reopens int64
 	in0 := p.BytesIn()
 	perRun := make([]int64, 0, runs)
 	began := time.Now()
@@ -99,14 +99,15 @@ func flakyRuns(t *testing.T, start func(testing.TB, ...testregistry.Option) *tes
 		}
 		sent += n.blobs
 		manifests += n.manifest
+		reopens += n.reopens
 		perRun = append(perRun, retries.n.Load()-before)
 	}
 	took := time.Since(began)
 	resent := p.BytesIn() - in0 - sent - manifests
 	t.Logf("%d runs (%d pushes and %d fetches of blobs, one of 33 MiB) in %s: %d failures; retries per run %v (%d in all); "+
-		"cut uploads %d; blob bytes sent %d, re-sent %d; 503s %d",
+		"cut uploads %d; blob bytes sent %d, re-sent %d; sources reopened %d times; 503s %d",
 		runs, runs*(len(set)+1), runs*len(set), took.Round(time.Millisecond), failures, perRun, retries.n.Load(),
-		p.Fired(faultproxy.NameCutUpload), sent, resent, p.Fired(faultproxy.NameServerError))
+		p.Fired(faultproxy.NameCutUpload), sent, resent, reopens, p.Fired(faultproxy.NameServerError))
 	if p.Fired(faultproxy.NameCutUpload) == 0 || p.Fired(faultproxy.NameServerError) == 0 {
 		t.Error("the faults never fired")
 	}
@@ -115,7 +116,7 @@ func flakyRuns(t *testing.T, start func(testing.TB, ...testregistry.Option) *tes
 	}
 }
 
-type runBytes struct{ blobs, manifest int64 }
+type runBytes struct{ blobs, manifest, reopens int64 }
 
 // flakyRun pushes blobs and a manifest naming them, then reads everything
 // back: the manifest by tag, the first blob to a file (Fetch), the others
@@ -124,9 +125,14 @@ func flakyRun(ctx context.Context, c *Client, repo name.Repository, blobs []blob
 	var n runBytes
 	m := v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1}
 	for _, b := range blobs {
-		if err := c.PushBlob(ctx, repo, b.desc, b.stream(), nil); err != nil {
+		open := func() (io.ReadCloser, error) {
+			n.reopens++
+			return b.stream()()
+		}
+		if err := c.PushBlob(ctx, repo, b.desc, open, nil); err != nil {
 			return n, fmt.Errorf("push %d bytes: %w", b.desc.Size, err)
 		}
+		n.reopens-- // the first open
 		n.blobs += b.desc.Size
 		m.Layers = append(m.Layers, b.desc)
 	}

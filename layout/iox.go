@@ -2,12 +2,11 @@ package layout
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
+
+	"github.com/docker-zarf/docker-zarf/internal/verify"
 )
 
 // bufSize is the size of every copy and read-ahead buffer: large reads keep
@@ -67,16 +66,14 @@ func (c *seekCounter) Seek(off int64, whence int) (int64, error) {
 	return n, err
 }
 
-// verifier passes a file's bytes through, hashing them, and at EOF checks
-// the size and digest: the final Read returns a *ChecksumError instead of
-// io.EOF when they differ. It reads at most size bytes from r.
+// verifier passes a file's bytes through internal/verify, the one verifier
+// of the module, and words its verdict for a package file: a *ChecksumError
+// instead of io.EOF when the digest differs, a truncation naming the path.
+// It reads at most the file's size from r.
 type verifier struct {
-	r      io.Reader
+	r      *verify.Reader
 	closer io.Closer
 	file   File
-	h      hash.Hash
-	n      int64
-	done   error // the final result, once reached
 }
 
 // Verify wraps rc so that reading it to EOF checks its size and sha256
@@ -85,66 +82,37 @@ type verifier struct {
 func Verify(rc io.ReadCloser, f File) io.ReadCloser { return newVerifier(rc, rc, f) }
 
 func newVerifier(r io.Reader, closer io.Closer, f File) *verifier {
-	return &verifier{r: r, closer: closer, file: f, h: sha256.New()}
+	v, err := verify.New(f.Digest, f.Size)
+	if err != nil {
+		// Digests of a package are sha256 ones, checked when it is read.
+		v, _ = verify.New("sha256:", f.Size)
+	}
+	return &verifier{r: verify.NewReader(r, v), closer: closer, file: f}
 }
 
 func (v *verifier) Read(p []byte) (int, error) {
-	if v.done != nil {
-		return 0, v.done
-	}
-	if left := v.file.Size - v.n; int64(len(p)) > left {
-		p = p[:left]
-	}
-	if len(p) == 0 {
-		return 0, v.finish()
-	}
 	n, err := v.r.Read(p)
-	v.h.Write(p[:n])
-	v.n += int64(n)
-	switch {
-	case v.n == v.file.Size:
-		// Report the result with the last bytes, so that a reader that stops
-		// at Size still sees a mismatch.
-		return n, v.finish()
-	case errors.Is(err, io.EOF):
-		v.done = fmt.Errorf("%s: truncated: got %d of %d bytes: %w", v.file.Path, v.n, v.file.Size, io.ErrUnexpectedEOF)
-		return n, v.done
-	case err != nil:
-		return n, fmt.Errorf("reading %s: %w", v.file.Path, err)
-	}
-	return n, nil
+	return n, v.word(err)
 }
 
-func (v *verifier) finish() error {
-	got := "sha256:" + hex.EncodeToString(v.h.Sum(nil))
-	v.done = io.EOF
-	if got != v.file.Digest {
-		v.done = &ChecksumError{Path: v.file.Path, Want: v.file.Digest, Got: got}
-	}
-	return v.done
-}
-
-// WriteTo copies with a large buffer: io.Copy prefers it over Read with its
-// own 32 KiB buffer.
+// WriteTo copies with a large buffer (see verify.Reader.WriteTo).
 func (v *verifier) WriteTo(w io.Writer) (int64, error) {
-	buf := make([]byte, min(bufSize, max(v.file.Size-v.n, 1)))
-	var total int64
-	for {
-		n, rerr := v.Read(buf)
-		if n > 0 {
-			m, werr := w.Write(buf[:n])
-			total += int64(m)
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if errors.Is(rerr, io.EOF) {
-			return total, nil
-		}
-		if rerr != nil {
-			return total, rerr
-		}
+	n, err := v.r.WriteTo(w)
+	return n, v.word(err)
+}
+
+// word turns the verdict of verify into layout's errors.
+func (v *verifier) word(err error) error {
+	var ve *verify.Error
+	switch {
+	case err == nil || err == io.EOF:
+		return err
+	case !errors.As(err, &ve):
+		return fmt.Errorf("reading %s: %w", v.file.Path, err)
+	case verify.Short(err):
+		return fmt.Errorf("%s: truncated: got %d of %d bytes: %w", v.file.Path, ve.GotSize, v.file.Size, io.ErrUnexpectedEOF)
 	}
+	return &ChecksumError{Path: v.file.Path, Want: v.file.Digest, Got: ve.Got}
 }
 
 func (v *verifier) Close() error {

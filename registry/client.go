@@ -10,7 +10,7 @@ import (
 )
 
 // Options configure a Client. The zero value is a working default: anonymous,
-// HTTPS with the system roots plus Docker's certs.d, 5 tries, one streaming
+// HTTPS with the system roots plus Docker's certs.d, 5 retries, one streaming
 // PATCH per blob, no debug output.
 type Options struct {
 	// Keychain resolves credentials per registry. Default (nil): anonymous.
@@ -31,10 +31,20 @@ type Options struct {
 	// and $DOCKER_CONFIG/certs.d (or ~/.docker/certs.d). An empty non-nil
 	// slice searches nothing.
 	CertsDirs []string
-	// Retries is the number of tries for a request or a blob transfer, with
-	// exponential backoff and jitter on 408, 429, 5xx and dropped connections,
-	// honouring Retry-After. Default (0): 5. Negative: 1 (no retry).
+	// Retries is how many times a failure that may pass (408, 429, 5xx, a
+	// dropped or reset connection) is retried, with exponential backoff and
+	// jitter, honouring Retry-After: every request that is safe to repeat
+	// (ping, token, HEAD, GET, upload POST, commit PUT) retries on its own,
+	// and a cut upload or download resumes, its budget renewed by progress.
+	// N > 0: N retries (N+1 tries). Default (0): DefaultRetries. NoRetry
+	// (any negative value): one try, no retry. A command-line --retries N
+	// maps 0 to NoRetry and passes any other N as is.
 	Retries int
+	// MaxRetryWait caps the total time one call (a blob transfer, a
+	// manifest read, ...) spends waiting between retries without making
+	// progress; the error says when the cap stopped them. Default (0):
+	// DefaultMaxRetryWait.
+	MaxRetryWait time.Duration
 	// ChunkSize, when > 0, uploads blobs in PATCHes of this many bytes, each
 	// with Content-Length and Content-Range, resuming from the registry's
 	// offset after a failure. Default (0): one streaming PATCH per blob.
@@ -91,7 +101,7 @@ type Client struct {
 func New(opts Options) *Client {
 	c := &Client{
 		opts:       opts,
-		backoff:    newBackoff(opts.Retries),
+		backoff:    newBackoff(opts),
 		putMax:     monolithicMax,
 		bases:      map[string]*baseEntry{},
 		transports: map[tlsKey]*transportEntry{},
@@ -99,6 +109,7 @@ func New(opts Options) *Client {
 	}
 	if opts.Debug != nil {
 		c.debug = &debugLog{w: opts.Debug}
+		c.backoff.log = c.debug
 	}
 	return c
 }

@@ -1,8 +1,6 @@
 package registry
 
 import (
-	"bytes"
-	"errors"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -117,26 +115,5 @@ func TestPlainHTTPAndAccept(t *testing.T) {
 		if len(accept) == 0 || !strings.Contains(accept[0], mt) {
 			t.Errorf("Accept %q lacks %s", accept, mt)
 		}
-	}
-}
-
-// TestOpenBlobRangeRefused: a 416 is an *Error wrapping
-// ErrRangeNotSatisfiable; asking for the end of a blob sends nothing.
-func TestOpenBlobRangeRefused(t *testing.T) {
-	reg, p, c, b := fetchSetup(t, 1000)
-	repo := mustRepo(t, reg, "fetch/blob")
-	rc, off, err := c.OpenBlob(testCtx(t), repo, b.desc, b.desc.Size)
-	if err != nil || off != b.desc.Size {
-		t.Fatalf("OpenBlob at the end = %d, %v", off, err)
-	}
-	var buf bytes.Buffer
-	if n, _ := buf.ReadFrom(rc); n != 0 {
-		t.Errorf("read %d bytes past the end", n)
-	}
-	p.Set(faultproxy.Scenario{Match: faultproxy.BlobGet, Action: faultproxy.Respond(416, nil, "")})
-	_, _, err = c.OpenBlob(testCtx(t), repo, b.desc, 10)
-	var e *Error
-	if !errors.As(err, &e) || e.StatusCode != 416 || !errors.Is(err, ErrRangeNotSatisfiable) {
-		t.Fatalf("error %v, want *Error 416 wrapping ErrRangeNotSatisfiable", err)
 	}
 }

@@ -5,8 +5,9 @@
 // Authentication, the /v2/ ping, bearer token refresh and the user agent come
 // from go-containerregistry's transport package. The rest is written here
 // because go-containerregistry's remote package cannot do it: blob uploads
-// in chunks with resume, downloads that resume with Range, per-blob progress,
-// retries that reopen the source, a 4 MiB cap on every manifest read, and
+// that resume a cut upload from the registry's offset, downloads that resume
+// with Range, per-blob progress, retries per request with one budget per
+// call, a 4 MiB cap on every manifest read, and
 // structured errors (*Error) that the plugin turns into one-line messages.
 //
 // One Client is safe for concurrent use. Every call takes a context first;

@@ -17,15 +17,18 @@ var (
 	ErrDigestMismatch = errors.New("digest mismatch")
 	// ErrManifestTooLarge means a manifest or index is over the 4 MiB cap.
 	ErrManifestTooLarge = errors.New("manifest larger than 4 MiB")
-	// ErrRangeNotSatisfiable means the registry refused a Range request (416).
-	ErrRangeNotSatisfiable = errors.New("range not satisfiable")
+	// ErrNotFound matches (errors.Is) an *Error of a read (a manifest, tag,
+	// blob or tag list) that the registry answered 404: the thing, or its
+	// repository, is not there. A 404 to a write (an upload, a manifest PUT)
+	// says the repository does not exist and is not ErrNotFound.
+	ErrNotFound = errors.New("not found")
 )
 
 // Error is every failure of a Client call. It names the operation and the
 // repository, and for an HTTP failure the status and the first OCI error code
 // and message of the response body (NAME_UNKNOWN, DENIED, UNAUTHORIZED, ...).
-// Err holds the cause: a *transport.Error, a network error, ErrDigestMismatch,
-// ErrManifestTooLarge or ErrRangeNotSatisfiable.
+// Err holds the cause: a *transport.Error, a network error, ErrDigestMismatch
+// or ErrManifestTooLarge. errors.Is(err, ErrNotFound) tells a 404 to a read.
 type Error struct {
 	Op         string // what was being done: "HEAD blob", "PUT manifest", "upload blob", "auth", ...
 	Host       string // registry host[:port]
@@ -67,6 +70,14 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes a 404 to a read match ErrNotFound.
+func (e *Error) Is(target error) bool {
+	return target == ErrNotFound && e.StatusCode == http.StatusNotFound && !e.Writes()
+}
+
+// HasCode reports whether the registry's first OCI error code is code.
+func (e *Error) HasCode(code transport.ErrorCode) bool { return e.Code == string(code) }
 
 // newError wraps err (any error, or nil for a bare status) into an *Error for
 // repo, lifting the status and OCI code out of a *transport.Error.

@@ -3,7 +3,12 @@ package registry
 import (
 	"errors"
 	"net/http"
+	"path/filepath"
 	"testing"
+
+	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
+	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 func TestErrorMessage(t *testing.T) {
@@ -60,5 +65,33 @@ func TestErrorWrites(t *testing.T) {
 		if got := (&Error{Op: op}).Writes(); got != want {
 			t.Errorf("Error{Op: %q}.Writes() = %v, want %v", op, got, want)
 		}
+	}
+}
+
+// TestErrNotFound: a 404 to a read (a tag, a manifest by digest, a blob)
+// matches ErrNotFound; a 404 to an upload (the repository does not exist,
+// as ECR answers) does not.
+func TestErrNotFound(t *testing.T) {
+	p := faultproxy.New(1)
+	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
+	c := newTestClient(Options{})
+	repo := mustRepo(t, reg, "notfound/repo")
+	b := newBlob(t, 100)
+	ctx := testCtx(t)
+	_, _, err := c.Resolve(ctx, repo.Tag("missing"))
+	if !errors.Is(err, ErrNotFound) {
+		t.Errorf("Resolve of a missing tag: %v, want ErrNotFound", err)
+	}
+	if _, err := c.Manifest(ctx, repo, b.desc); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Manifest of a missing digest: %v, want ErrNotFound", err)
+	}
+	if err := c.Fetch(ctx, repo, b.desc, filepath.Join(t.TempDir(), "x"), nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Fetch of a missing blob: %v, want ErrNotFound", err)
+	}
+	p.Set(faultproxy.MissingRepository("notfound/repo"))
+	err = c.PushBlob(ctx, repo, b.desc, b.stream(), nil)
+	var e *Error
+	if !errors.As(err, &e) || e.StatusCode != 404 || errors.Is(err, ErrNotFound) || !e.HasCode(transport.NameUnknownErrorCode) {
+		t.Errorf("upload to a missing repository: %v, want a 404 NAME_UNKNOWN that is not ErrNotFound", err)
 	}
 }

@@ -52,8 +52,16 @@ func TestPushUnderFaults(t *testing.T) {
 			[]faultproxy.Scenario{faultproxy.DropUpload(30<<10, 1)}, 1, size},
 		{"chunked drop resumes, seekable source", 64 << 10, true,
 			[]faultproxy.Scenario{faultproxy.DropUpload(10<<10, 2)}, 1, size},
-		{"monolithic drop starts over", 0, false,
-			[]faultproxy.Scenario{faultproxy.DropUpload(100<<10, 1)}, 2, size + 100<<10},
+		{"monolithic drop resumes from registry offset", 0, false,
+			[]faultproxy.Scenario{faultproxy.DropUpload(100<<10, 1)}, 1, size},
+		{"monolithic drops resume, seekable source", 0, true,
+			[]faultproxy.Scenario{faultproxy.DropUpload(50<<10, 3)}, 1, size},
+		{"cut after one byte: the ambiguous Range 0-0 starts over", 0, false,
+			[]faultproxy.Scenario{faultproxy.DropUpload(1, 1)}, 2, size + 1},
+		{"registry without upload status starts over", 0, false, []faultproxy.Scenario{
+			faultproxy.DropUpload(100<<10, 1),
+			{Match: faultproxy.UploadStatus, Action: faultproxy.Error(http.StatusNotFound, "BLOB_UPLOAD_UNKNOWN", "no status")}},
+			2, size + 100<<10},
 		{"503 on chunk", 64 << 10, false,
 			[]faultproxy.Scenario{faultproxy.ServerError(503, 2, faultproxy.UploadPatch)}, 1, size},
 		{"500 on POST, 502 on PUT", 0, false, []faultproxy.Scenario{
@@ -112,7 +120,9 @@ func TestPushPermanentFailures(t *testing.T) {
 		{"413 body limit", 0, 0, faultproxy.BodyLimit(100 << 10), 413, "", 1, 1},
 		{"416 chunk over limit", 128 << 10, 0, faultproxy.ChunkLimit(64 << 10), 416, "RANGE_INVALID", 1, 1},
 		{"404 NAME_UNKNOWN (ECR)", 0, 0, faultproxy.MissingRepository("faults/perm"), 404, "NAME_UNKNOWN", 0, 1},
-		{"503 until tries run out", 0, 3, faultproxy.ServerError(503, 0, faultproxy.UploadStart), 503, "UNKNOWN", 0, 3},
+		{"503 until 3 retries run out", 0, 3, faultproxy.ServerError(503, 0, faultproxy.UploadStart), 503, "UNKNOWN", 0, 4},
+		{"503, one retry", 0, 1, faultproxy.ServerError(503, 0, faultproxy.UploadStart), 503, "UNKNOWN", 0, 2},
+		{"503, NoRetry", 0, NoRetry, faultproxy.ServerError(503, 0, faultproxy.UploadStart), 503, "UNKNOWN", 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/docker-zarf/docker-zarf/internal/verify"
 	"github.com/docker-zarf/docker-zarf/progress"
 )
 
@@ -31,7 +31,9 @@ const partialSuffix = ".partial"
 // ErrDigestMismatch. bar (nil allowed) gets SetCurrent on resume, Add as
 // bytes arrive, then Done or Abort.
 func (c *Client) Fetch(ctx context.Context, repo name.Repository, d v1.Descriptor, dst string, bar progress.Bar) (err error) {
-	bar = orNop(bar)
+	if bar == nil {
+		bar = progress.NopBar()
+	}
 	defer func() {
 		if err != nil {
 			bar.Abort(err)
@@ -39,7 +41,7 @@ func (c *Client) Fetch(ctx context.Context, repo name.Repository, d v1.Descripto
 			bar.Done()
 		}
 	}()
-	h, err := newHasher(d.Digest.Algorithm)
+	v, err := verify.New(d.Digest.String(), d.Size)
 	if err != nil {
 		return newError(opFetch, repo, err)
 	}
@@ -49,7 +51,8 @@ func (c *Client) Fetch(ctx context.Context, repo name.Repository, d v1.Descripto
 	}
 	buf := c.buffer()
 	defer c.bufs.Put(buf)
-	f := &fetch{c: c, hc: hc, repo: repo, d: d, dst: dst, partial: dst + partialSuffix, bar: bar, h: h, buf: *buf}
+	f := &fetch{c: c, hc: hc, repo: repo, d: d, dst: dst, partial: dst + partialSuffix, bar: bar, v: v, buf: *buf,
+		rt: c.retrier(opFetch)}
 	if err := f.openPartial(); err != nil {
 		return newError(opFetch, repo, err)
 	}
@@ -76,9 +79,10 @@ type fetch struct {
 	partial  string
 	bar      progress.Bar
 	file     *os.File
-	h        hash.Hash // digest of file[0:have]
+	v        *verify.Verifier // digest of file[0:have]
 	have     int64
 	buf      []byte
+	rt       *retrier
 	fromDisk bool // have includes bytes from an earlier run
 }
 
@@ -96,7 +100,7 @@ func (f *fetch) openPartial() error {
 	if st.Size() > f.d.Size {
 		return f.reset()
 	}
-	if _, err := io.CopyBuffer(f.h, io.LimitReader(file, st.Size()), f.buf); err != nil {
+	if _, err := io.CopyBuffer(f.v, io.LimitReader(file, st.Size()), f.buf); err != nil {
 		return fmt.Errorf("reading %s: %w", f.partial, err)
 	}
 	f.have, f.fromDisk = st.Size(), st.Size() > 0
@@ -112,7 +116,7 @@ func (f *fetch) reset() error {
 	if _, err := f.file.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	f.h.Reset()
+	f.v.Reset()
 	f.have, f.fromDisk = 0, false
 	f.bar.SetCurrent(0)
 	return nil
@@ -129,6 +133,7 @@ func (f *fetch) run(ctx context.Context) error {
 		}
 		if f.have > high {
 			high, failures = f.have, 0 // progress renews the retry budget
+			f.rt.progress()
 		}
 		failures++
 		if errors.Is(err, ErrDigestMismatch) && f.fromDisk {
@@ -140,7 +145,7 @@ func (f *fetch) run(ctx context.Context) error {
 			high = 0
 			continue
 		}
-		if failures >= f.c.backoff.tries || !transient(ctx, err) || f.c.backoff.wait(ctx, failures-1, err) != nil {
+		if err = f.rt.pause(ctx, failures, err); err != nil {
 			break
 		}
 	}
@@ -156,7 +161,7 @@ func (f *fetch) attempt(ctx context.Context) error {
 	if f.have == f.d.Size {
 		return nil
 	}
-	body, served, err := f.c.getBlob(ctx, f.hc, f.repo, f.d, f.have)
+	body, served, err := f.c.getBlob(ctx, f.hc, f.repo, f.d, f.have, f.rt)
 	if err != nil {
 		return err
 	}
@@ -180,7 +185,7 @@ func (f *fetch) copy(body io.Reader) error {
 			if _, err := f.file.Write(f.buf[:n]); err != nil {
 				return newError(opFetch, f.repo, err)
 			}
-			f.h.Write(f.buf[:n])
+			f.v.Write(f.buf[:n])
 			f.have += int64(n)
 			f.bar.Add(int64(n))
 		}
@@ -198,8 +203,8 @@ func (f *fetch) copy(body io.Reader) error {
 // finish verifies the digest of the whole file, syncs it (unless
 // Options.NoSync) and renames it into place.
 func (f *fetch) finish() error {
-	if got := sumOf(f.d.Digest.Algorithm, f.h); got != f.d.Digest {
-		return digestError(opFetch, f.repo, "blob %s: received bytes hash to %s", f.d.Digest, got)
+	if err := f.v.Check(); err != nil {
+		return digestError(opFetch, f.repo, "blob %s: %v", f.d.Digest, err)
 	}
 	if !f.c.opts.NoSync {
 		if err := f.file.Sync(); err != nil {

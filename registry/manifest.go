@@ -62,7 +62,7 @@ func (c *Client) getManifest(ctx context.Context, repo name.Repository, id strin
 		header: http.Header{"Accept": {manifestAccept}}, ok: []int{http.StatusOK}}
 	var desc v1.Descriptor
 	var body []byte
-	err = c.backoff.retry(ctx, func() error {
+	err = c.retrier(op).run(ctx, func() error {
 		resp, err := c.send(ctx, hc, repo, r)
 		if err != nil {
 			return err
@@ -110,11 +110,11 @@ func verifyManifest(op string, repo name.Repository, body []byte, want *v1.Hash,
 		h, _, err := v1.SHA256(bytes.NewReader(body))
 		return h, err
 	}
-	got, err := hashBytes(want.Algorithm, body)
+	got, ok, err := digestOf(body, *want)
 	if err != nil {
 		return v1.Hash{}, newError(op, repo, err)
 	}
-	if got != *want {
+	if !ok {
 		return v1.Hash{}, digestError(op, repo, "manifest is %s, want %s", got, want)
 	}
 	return got, nil
@@ -159,7 +159,7 @@ func (c *Client) PutManifest(ctx context.Context, ref name.Reference, mediaType 
 	resp, err := c.do(ctx, hc, repo, request{op: op, method: http.MethodPut,
 		url:    c.endpoint(repo, "manifests/"+ref.Identifier()),
 		header: http.Header{"Content-Type": {mediaType}}, body: body,
-		ok: []int{http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent}})
+		ok: []int{http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent}}, nil)
 	if err != nil {
 		return err
 	}

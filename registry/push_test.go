@@ -56,14 +56,14 @@ func TestPushFetchRoundTrip(t *testing.T) {
 			if got := fetchBytes(t, c, repo, b.desc); !bytes.Equal(got, b.data) {
 				t.Fatal("fetched bytes differ from pushed bytes")
 			}
-			rc, off, err := c.OpenBlob(ctx, repo, b.desc, 0)
-			if err != nil || off != 0 {
-				t.Fatalf("OpenBlob = %d, %v", off, err)
+			rc, err := c.StreamBlob(ctx, repo, b.desc, nil)
+			if err != nil {
+				t.Fatalf("StreamBlob: %v", err)
 			}
 			got, err := io.ReadAll(rc)
 			rc.Close()
 			if err != nil || !bytes.Equal(got, b.data) {
-				t.Fatalf("OpenBlob read: %v (equal %v)", err, bytes.Equal(got, b.data))
+				t.Fatalf("StreamBlob read: %v (equal %v)", err, bytes.Equal(got, b.data))
 			}
 		})
 	}

@@ -35,11 +35,15 @@ func (c *Client) endpoint(repo name.Repository, path string) string {
 	return fmt.Sprintf("%s://%s/v2/%s/%s", scheme, repo.RegistryStr(), repo.RepositoryStr(), path)
 }
 
-// do sends r, retrying transient failures, and returns the response with
-// its body open. The caller closes it.
-func (c *Client) do(ctx context.Context, hc *http.Client, repo name.Repository, r request) (*http.Response, error) {
+// do sends r, retrying it on its own within rt's budget (nil: a budget of
+// its own), and returns the response with its body open. The caller closes
+// it. Only for requests that are safe to repeat.
+func (c *Client) do(ctx context.Context, hc *http.Client, repo name.Repository, r request, rt *retrier) (*http.Response, error) {
+	if rt == nil {
+		rt = c.retrier(r.op)
+	}
 	var resp *http.Response
-	err := c.backoff.retry(ctx, func() error {
+	err := rt.run(ctx, func() error {
 		var err error
 		resp, err = c.send(ctx, hc, repo, r)
 		return err

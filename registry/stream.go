@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/docker-zarf/docker-zarf/internal/verify"
 	"github.com/docker-zarf/docker-zarf/progress"
 )
 
@@ -24,7 +24,7 @@ import (
 // bar (nil allowed) gets Add as bytes arrive, then Done at a verified EOF or
 // Abort. Close releases the connection.
 func (c *Client) StreamBlob(ctx context.Context, repo name.Repository, d v1.Descriptor, bar progress.Bar) (io.ReadCloser, error) {
-	h, err := newHasher(d.Digest.Algorithm)
+	v, err := verify.New(d.Digest.String(), d.Size)
 	if err != nil {
 		return nil, newError(opFetch, repo, err)
 	}
@@ -32,9 +32,50 @@ func (c *Client) StreamBlob(ctx context.Context, repo name.Repository, d v1.Desc
 	if err != nil {
 		return nil, err
 	}
-	return &blobStream{ctx: ctx, c: c, hc: hc, repo: repo, d: d, bar: orNop(bar), h: h}, nil
+	if bar == nil {
+		bar = progress.NopBar()
+	}
+	s := &blobStream{ctx: ctx, c: c, hc: hc, repo: repo, d: d, bar: bar, rt: c.retrier(opFetch)}
+	s.verified = verify.NewReader(s, v)
+	return &verifiedStream{s: s}, nil
 }
 
+// verifiedStream is what StreamBlob hands out: the resuming stream read
+// through the module's verifier, its verdict worded as an *Error.
+type verifiedStream struct {
+	s    *blobStream
+	done error
+}
+
+func (v *verifiedStream) Read(p []byte) (int, error) {
+	if v.done != nil {
+		return 0, v.done
+	}
+	n, err := v.s.verified.Read(p)
+	var ve *verify.Error
+	switch {
+	case err == nil:
+		return n, nil
+	case err == io.EOF:
+		v.done = io.EOF
+		v.s.bar.Done()
+	case errors.As(err, &ve):
+		v.done = v.s.fail(digestError(opFetch, v.s.repo, "blob %s: %v", v.s.d.Digest, ve))
+	default:
+		v.done = v.s.fail(err)
+	}
+	return n, v.done
+}
+
+func (v *verifiedStream) Close() error {
+	if v.done == nil {
+		v.done = v.s.fail(errors.New("closed before the end of the blob"))
+	}
+	return v.s.close()
+}
+
+// blobStream is the raw bytes of the blob, resumed with Range across cut
+// connections: every Read either hands on bytes or fails for good.
 type blobStream struct {
 	ctx      context.Context // the caller's, for the requests a Read makes
 	c        *Client
@@ -42,58 +83,51 @@ type blobStream struct {
 	repo     name.Repository
 	d        v1.Descriptor
 	bar      progress.Bar
-	h        hash.Hash
+	rt       *retrier
+	verified *verify.Reader
 	body     io.ReadCloser // nil between connections
 	have     int64
-	failures int
-	done     error // io.EOF or the final error, once reached
+	failures int // since the last byte arrived
 }
 
 func (s *blobStream) Read(p []byte) (int, error) {
-	for s.done == nil {
+	for {
 		if s.body == nil {
 			if err := s.open(); err != nil {
-				if !s.retry(err) {
-					return 0, s.fail(err)
+				if err = s.retry(err); err != nil {
+					return 0, err
 				}
 				continue
 			}
 		}
 		n, err := s.body.Read(p)
-		if s.have+int64(n) > s.d.Size {
-			return 0, s.fail(digestError(opFetch, s.repo, "blob %s is longer than %d bytes", s.d.Digest, s.d.Size))
-		}
-		s.h.Write(p[:n])
 		s.have += int64(n)
 		s.bar.Add(int64(n))
 		if n > 0 {
 			s.failures = 0 // progress renews the retry budget
+			s.rt.progress()
 		}
 		switch {
-		case err == nil:
-			return n, nil
-		case err == io.EOF && s.have == s.d.Size:
-			return n, s.finish()
+		case err == nil || (err == io.EOF && s.have >= s.d.Size):
+			return n, err
 		case err == io.EOF:
 			err = fmt.Errorf("stream ended at byte %d of %d: %w", s.have, s.d.Size, io.ErrUnexpectedEOF)
 		}
 		// The connection failed: hand on what arrived, reopen on the next Read.
 		s.body.Close()
 		s.body = nil
-		err = newError(opFetch, s.repo, err)
 		if n > 0 {
 			return n, nil
 		}
-		if !s.retry(err) {
-			return 0, s.fail(err)
+		if err = s.retry(newError(opFetch, s.repo, err)); err != nil {
+			return 0, err
 		}
 	}
-	return 0, s.done
 }
 
 // open requests the rest of the blob.
 func (s *blobStream) open() error {
-	body, served, err := s.c.getBlob(s.ctx, s.hc, s.repo, s.d, s.have)
+	body, served, err := s.c.getBlob(s.ctx, s.hc, s.repo, s.d, s.have, s.rt)
 	if err != nil {
 		return err
 	}
@@ -105,34 +139,22 @@ func (s *blobStream) open() error {
 	return nil
 }
 
-func (s *blobStream) retry(err error) bool {
+// retry waits before the next connection, or returns the error to fail with.
+func (s *blobStream) retry(err error) error {
 	s.failures++
-	return s.failures < s.c.backoff.tries && transient(s.ctx, err) && s.c.backoff.wait(s.ctx, s.failures-1, err) == nil
-}
-
-func (s *blobStream) finish() error {
-	if got := sumOf(s.d.Digest.Algorithm, s.h); got != s.d.Digest {
-		return s.fail(digestError(opFetch, s.repo, "blob %s: received bytes hash to %s", s.d.Digest, got))
-	}
-	s.done = io.EOF
-	s.bar.Done()
-	return io.EOF
+	return s.rt.pause(s.ctx, s.failures, err)
 }
 
 func (s *blobStream) fail(err error) error {
-	s.done = err
 	s.bar.Abort(err)
 	return err
 }
 
-func (s *blobStream) Close() error {
-	if s.done == nil {
-		s.fail(errors.New("closed before the end of the blob"))
+func (s *blobStream) close() error {
+	if s.body == nil {
+		return nil
 	}
-	if s.body != nil {
-		err := s.body.Close()
-		s.body = nil
-		return err
-	}
-	return nil
+	err := s.body.Close()
+	s.body = nil
+	return err
 }

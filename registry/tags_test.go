@@ -2,8 +2,10 @@ package registry
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
@@ -54,4 +56,32 @@ func pages(n, p int) int {
 		return 1
 	}
 	return n/p + 1
+}
+
+// TestTagsEndlessLinks: a proxy in front of a real registry that always
+// adds a Link to a page never seen before cannot keep a listing going
+// forever (it ran for minutes and grew to 1.6 GB): the listing stops after
+// maxTagsPages pages with an error saying so.
+func TestTagsEndlessLinks(t *testing.T) {
+	var served atomic.Int64
+	endless := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/tags/list") {
+				n := served.Add(1)
+				w.Header().Set("Link", fmt.Sprintf(`<%s?n=100&last=page-%d>; rel="next"`, r.URL.Path, n))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	reg := testregistry.Start(t, testregistry.WithHandler(endless))
+	c := newTestClient(Options{})
+	repo := mustRepo(t, reg, "tags/endless")
+	pushImage(t, c, repo, "v1", newBlob(t, 10))
+	tags, err := c.Tags(testCtx(t), repo)
+	if err == nil || !strings.Contains(err.Error(), "pages of tags") {
+		t.Fatalf("Tags = %d tags, %v; want an error about too many pages", len(tags), err)
+	}
+	if n := served.Load(); n != maxTagsPages {
+		t.Errorf("%d pages requested, want %d", n, maxTagsPages)
+	}
 }

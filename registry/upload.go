@@ -5,9 +5,12 @@ package registry
 // resume and no per-layer progress, and retries by re-sending everything.
 // Here a blob goes up as POST, then either one streaming PATCH (default) or
 // PATCHes of Options.ChunkSize bytes with Content-Length and Content-Range
-// (for registries and proxies with body limits), then PUT ?digest=. After a
-// transient failure a chunked upload asks the registry how much it holds and
-// goes on from there; a monolithic one starts a fresh session. PATCH answers
+// (for registries and proxies with body limits), then PUT ?digest=. The
+// POST, the status GET and the PUT without a body retry on their own. After
+// a PATCH (or a PUT with the bytes) fails, the upload asks the session how
+// much it holds (GET, Range: 0-LAST) and sends the rest from there with
+// Content-Range, so that only bytes the registry never acknowledged go
+// again; a registry that cannot resume gets a fresh session. PATCH answers
 // of 201 instead of 202 (ECR) are accepted.
 
 import (
@@ -17,11 +20,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/docker-zarf/docker-zarf/progress"
 )
@@ -30,9 +32,9 @@ const opUpload = "upload blob"
 
 // PushBlob uploads blob d to repo, reading it from open. It does not HEAD
 // first: the caller checks BlobExists (and tries MountBlob) and reports
-// Skip. open is called again to retry from the start or resume a chunked
-// upload (a Seeker is seeked, else bytes are skipped); an open error stops
-// the retries. bar (nil allowed) gets Add as bytes are read, SetCurrent on a
+// Skip. To resume, the source is moved to the registry's offset: a Seeker
+// is seeked; otherwise it is read on, or, to go back, open is called again
+// and bytes are skipped. An open error stops the retries. bar (nil allowed) gets Add as bytes are read, SetCurrent on a
 // retry, then Done or Abort.
 //
 // A 0-byte blob is never PATCHed: when the registry already has it nothing
@@ -40,7 +42,9 @@ const opUpload = "upload blob"
 // form least likely to be rejected. Some registries refuse empty blobs
 // altogether; that error is returned as is.
 func (c *Client) PushBlob(ctx context.Context, repo name.Repository, d v1.Descriptor, open func() (io.ReadCloser, error), bar progress.Bar) (err error) {
-	bar = orNop(bar)
+	if bar == nil {
+		bar = progress.NopBar()
+	}
 	defer func() {
 		if err != nil {
 			bar.Abort(err)
@@ -60,7 +64,7 @@ func (c *Client) PushBlob(ctx context.Context, repo name.Repository, d v1.Descri
 			return nil
 		}
 	}
-	u := &upload{c: c, hc: hc, repo: repo, d: d, bar: bar, src: &source{open: open, size: d.Size}}
+	u := &upload{c: c, hc: hc, repo: repo, d: d, bar: bar, src: &source{open: open, size: d.Size}, rt: c.retrier(opUpload)}
 	defer u.src.close()
 	return u.run(ctx)
 }
@@ -73,57 +77,61 @@ type upload struct {
 	d    v1.Descriptor
 	bar  progress.Bar
 	src  *source
+	rt   *retrier
 	loc  string // upload session URL; "" when none is open
+	// resuming is set while an attempt goes on in a session that an
+	// earlier attempt left: a refusal then may be the session's fault.
+	resuming bool
 	// acked is how many bytes the registry holds in the session, as its
 	// answers to PATCH and status requests say.
 	acked int64
 }
 
+// run repeats attempts until the blob is committed. The requests that are
+// safe to repeat retry on their own inside an attempt; what ends an attempt
+// is a request carrying data (a PATCH, a PUT with the bytes) that failed.
+// The next attempt then asks the open session how much it holds and sends
+// the rest from there; a session that cannot be resumed is replaced by a
+// fresh one.
 func (u *upload) run(ctx context.Context) error {
-	var err error
 	var high int64 // most bytes the registry ever acknowledged
-	restarted := false
 	for failures := 0; ; {
-		resuming := u.loc != ""
-		if err = u.attempt(ctx); err == nil {
+		err := u.attempt(ctx)
+		if err == nil {
 			return nil
 		}
 		if u.acked > high {
-			// Progress renews the budget: a long chunked upload may lose
-			// its token or connection many times, each time a little
-			// further on.
+			// Progress renews the budget: a long upload may lose its
+			// connection many times, each time a little further on.
 			high, failures = u.acked, 0
+			u.rt.progress()
 		}
 		failures++
-		switch {
-		case failures >= u.c.backoff.tries:
-			return u.settle(ctx, err)
-		case transient(ctx, err):
-			if u.c.opts.ChunkSize <= 0 {
-				u.loc = "" // a monolithic upload starts over in a fresh session
-			}
-		case resuming && !restarted && resumeRejected(err):
-			restarted = true // the session is gone or out of step: one fresh start
+		if u.resuming && resumeRejected(err) {
+			// The session is gone or out of step: start over in a fresh
+			// one, at once. The failure still counts, so a registry that
+			// can never resume runs out of retries.
+			u.c.debugf("~ %s: the registry cannot resume the upload session (%v); starting a new one\n", opUpload, err)
 			u.loc = ""
-		default:
-			return u.settle(ctx, err)
+			if failures <= u.c.backoff.retries {
+				continue
+			}
 		}
 		// After a token refresh the request can go again at once.
-		if !errors.Is(err, errBodyReplay) && u.c.backoff.wait(ctx, failures-1, err) != nil {
-			return u.settle(ctx, err)
+		if errors.Is(err, errBodyReplay) && failures <= u.c.backoff.retries {
+			continue
 		}
-		if u.loc == "" && u.committed(ctx) {
-			return nil
+		if err = u.rt.pause(ctx, failures, err); err != nil {
+			return u.settle(ctx, err)
 		}
 	}
 }
 
 // committed tells whether the blob is already in the repository, as after a
 // commit whose answer was lost.
-// One try only: this check must not add its own retry delays.
 func (u *upload) committed(ctx context.Context) bool {
-	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: "HEAD blob", method: http.MethodHead,
-		url: u.c.endpoint(u.repo, "blobs/"+u.d.Digest.String()), ok: []int{http.StatusOK}})
+	resp, err := u.c.do(ctx, u.hc, u.repo, request{op: "HEAD blob", method: http.MethodHead,
+		url: u.c.endpoint(u.repo, "blobs/"+u.d.Digest.String()), ok: []int{http.StatusOK}}, u.rt)
 	if err != nil {
 		return false
 	}
@@ -144,19 +152,12 @@ func (u *upload) settle(ctx context.Context, err error) error {
 	return err
 }
 
-// resumeRejected tells the answers to a resume that a fresh session cures:
-// the session expired (404) or holds other bytes than reported (416).
-func resumeRejected(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && (e.StatusCode == http.StatusNotFound ||
-		e.StatusCode == http.StatusRequestedRangeNotSatisfiable || e.Code == "BLOB_UPLOAD_INVALID")
-}
-
 // attempt starts a session (or finds where the open one stands), sends the
 // rest of the blob and commits it.
 func (u *upload) attempt(ctx context.Context) error {
 	var off int64
 	var err error
+	u.resuming = u.loc != ""
 	if u.loc == "" {
 		err = u.start(ctx)
 	} else {
@@ -166,13 +167,17 @@ func (u *upload) attempt(ctx context.Context) error {
 		return err
 	}
 	u.bar.SetCurrent(off)
-	if off == 0 && u.d.Size > 0 && u.d.Size <= u.c.putMax && u.c.opts.ChunkSize <= 0 {
+	// A session resumed at 0 may still hold a byte ("Range: 0-0" is what
+	// distribution answers for 0 and for 1 byte): the bytes go in a PATCH
+	// with Content-Range, which such a session refuses (416) rather than
+	// appending to, and the upload then starts over cleanly.
+	if off == 0 && !u.resuming && u.d.Size > 0 && u.d.Size <= u.c.putMax && u.c.opts.ChunkSize <= 0 {
 		if err := u.src.seek(0); err != nil {
 			return err
 		}
 		return u.putWhole(ctx)
 	}
-	if u.d.Size > 0 {
+	if u.d.Size > 0 && off < u.d.Size {
 		if err := u.src.seek(off); err != nil {
 			return err
 		}
@@ -186,73 +191,25 @@ func (u *upload) attempt(ctx context.Context) error {
 	return u.commit(ctx)
 }
 
-// start opens an upload session (POST).
+// start opens an upload session (POST), retried on its own: a session
+// nobody uses costs the registry nothing until its purge.
 func (u *upload) start(ctx context.Context) error {
-	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodPost,
-		url: u.c.endpoint(u.repo, "blobs/uploads/"), ok: []int{http.StatusAccepted}})
+	resp, err := u.c.do(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodPost,
+		url: u.c.endpoint(u.repo, "blobs/uploads/"), ok: []int{http.StatusAccepted}}, u.rt)
 	if err != nil {
 		return err
 	}
 	defer drain(resp)
 	u.acked = 0
+	u.loc = ""
 	return u.follow(resp)
-}
-
-// follow moves to the session URL a response names (each PATCH may hand out
-// a new one; distribution encodes the offset in it).
-func (u *upload) follow(resp *http.Response) error {
-	if resp.Header.Get("Location") == "" && u.loc != "" {
-		return nil
-	}
-	loc, err := resolveLocation(resp)
-	if err != nil {
-		return newError(opUpload, u.repo, err)
-	}
-	u.loc = loc
-	return nil
-}
-
-// status asks the registry how many bytes the session holds (GET, answered
-// with Range: 0-LAST) and returns the offset to go on from.
-func (u *upload) status(ctx context.Context) (int64, error) {
-	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodGet, url: u.loc,
-		ok: []int{http.StatusNoContent, http.StatusOK, http.StatusAccepted}})
-	if err != nil {
-		return 0, err
-	}
-	defer drain(resp)
-	if err := u.follow(resp); err != nil {
-		return 0, err
-	}
-	off := heldBytes(resp.Header.Get("Range"))
-	if off > u.d.Size {
-		return 0, &Error{Op: opUpload, Host: u.repo.RegistryStr(), Repository: u.repo.RepositoryStr(),
-			StatusCode: http.StatusRequestedRangeNotSatisfiable, Message: "registry holds more bytes than the blob has"}
-	}
-	u.acked = off
-	return off, nil
-}
-
-// heldBytes reads a "0-LAST" upload Range into a byte count. "0-0" is read
-// as nothing held: distribution answers it for both 0 and 1 byte, and
-// resuming one byte early is refused (416) and then restarted cleanly.
-func heldBytes(r string) int64 {
-	_, last, ok := strings.Cut(strings.TrimPrefix(r, "bytes="), "-")
-	if !ok {
-		return 0
-	}
-	n, err := strconv.ParseInt(last, 10, 64)
-	if err != nil || n <= 0 {
-		return 0
-	}
-	return n + 1
 }
 
 // send PATCHes bytes [off, size): in one request, or chunk by chunk.
 func (u *upload) send(ctx context.Context, off int64) error {
 	chunk := u.c.opts.ChunkSize
 	if chunk <= 0 {
-		return u.patch(ctx, off, u.d.Size-off, off > 0)
+		return u.patch(ctx, off, u.d.Size-off, off > 0 || u.resuming)
 	}
 	for off < u.d.Size {
 		n := min(chunk, u.d.Size-off)
@@ -294,10 +251,13 @@ const monolithicMax = 4 << 20
 
 // sendBody sends the next n source bytes as the body of one request. A
 // failure of the source (its own checksum at EOF) wins over the transport
-// error it causes.
+// error it causes. When it returns, the body is closed: net/http may still
+// be reading it in its own goroutine (a proxy answered 413 before reading),
+// and the source must be the upload's own again before a retry moves it.
 func (u *upload) sendBody(ctx context.Context, method, loc string, n int64, contentRange string) (*http.Response, error) {
-	body := u.src.section(n)
-	req, err := http.NewRequestWithContext(ctx, method, loc, io.NopCloser(progress.Reader(body, u.bar)))
+	body := u.src.body(n, u.bar)
+	defer body.Close()
+	req, err := http.NewRequestWithContext(ctx, method, loc, body)
 	if err != nil {
 		return nil, newError(opUpload, u.repo, err)
 	}
@@ -307,11 +267,11 @@ func (u *upload) sendBody(ctx context.Context, method, loc string, n int64, cont
 		req.Header.Set("Content-Range", contentRange)
 	}
 	resp, err := u.hc.Do(req)
-	if body.failed != nil {
+	if failed := body.release(); failed != nil {
 		if resp != nil {
 			resp.Body.Close()
 		}
-		return nil, body.failed
+		return nil, failed
 	}
 	if err != nil {
 		return nil, newError(opUpload, u.repo, cleanURLError(err))
@@ -338,9 +298,15 @@ func (u *upload) commit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	resp, err := u.c.send(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodPut, url: loc,
-		ok: []int{http.StatusCreated, http.StatusOK, http.StatusNoContent}})
+	resp, err := u.c.do(ctx, u.hc, u.repo, request{op: opUpload, method: http.MethodPut, url: loc,
+		ok: []int{http.StatusCreated, http.StatusOK, http.StatusNoContent}}, u.rt)
 	if err != nil {
+		if u.committed(ctx) {
+			// A retried commit whose first answer was lost: the
+			// session is gone (404) but the blob is there.
+			u.loc = ""
+			return nil
+		}
 		return digestInvalid(err)
 	}
 	drain(resp)
@@ -370,7 +336,7 @@ func (u *upload) putWhole(ctx context.Context) error {
 // digestInvalid marks a registry's DIGEST_INVALID as ErrDigestMismatch.
 func digestInvalid(err error) error {
 	var e *Error
-	if errors.As(err, &e) && e.Code == "DIGEST_INVALID" {
+	if errors.As(err, &e) && e.HasCode(transport.DigestInvalidErrorCode) {
 		e.Err = fmt.Errorf("%w: %w", ErrDigestMismatch, e.Err)
 	}
 	return err

@@ -1,37 +1,20 @@
 package registry
 
 import (
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/hex"
-	"fmt"
-	"hash"
-
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/docker-zarf/docker-zarf/internal/verify"
 )
 
-// newHasher returns the hash function of a digest algorithm.
-func newHasher(algorithm string) (hash.Hash, error) {
-	switch algorithm {
-	case "sha256":
-		return sha256.New(), nil
-	case "sha512":
-		return sha512.New(), nil
-	}
-	return nil, fmt.Errorf("unsupported digest algorithm %q", algorithm)
-}
-
-// hashBytes digests b with algorithm.
-func hashBytes(algorithm string, b []byte) (v1.Hash, error) {
-	h, err := newHasher(algorithm)
+// digestOf digests b with want's algorithm and reports whether it is want.
+// Manifests are small and held whole, so they are checked in one go by the
+// same verifier that checks streamed blobs.
+func digestOf(b []byte, want v1.Hash) (got v1.Hash, ok bool, err error) {
+	v, err := verify.New(want.String(), int64(len(b)))
 	if err != nil {
-		return v1.Hash{}, err
+		return v1.Hash{}, false, err
 	}
-	h.Write(b)
-	return sumOf(algorithm, h), nil
-}
-
-// sumOf is the digest h has computed so far.
-func sumOf(algorithm string, h hash.Hash) v1.Hash {
-	return v1.Hash{Algorithm: algorithm, Hex: hex.EncodeToString(h.Sum(nil))}
+	v.Write(b)
+	got, err = v1.NewHash(v.Sum())
+	return got, err == nil && got == want, err
 }

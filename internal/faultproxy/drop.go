@@ -3,6 +3,8 @@ package faultproxy
 import (
 	"io"
 	"net/http"
+	"strconv"
+	"sync"
 )
 
 // DropRequestAfter lets n bytes of the request body through to the registry,
@@ -103,4 +105,62 @@ func (c *cutWriter) Write(p []byte) (int, error) {
 		err = errDropped
 	}
 	return n, err
+}
+
+// DropRequestHalfway lets half of the declared request body through to the
+// registry, then cuts the connection as DropRequestAfter does. A body of
+// unknown length is passed through whole.
+func DropRequestHalfway() Action {
+	return func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.ContentLength <= 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		DropRequestAfter(r.ContentLength/2)(w, r, next)
+	}
+}
+
+// DropResponseHalfway forwards the request and cuts the connection after
+// half of the response body, for every other response whose body is
+// declared (Content-Length) over `over` bytes: the first such response is
+// cut, the second delivered whole, and so on. Other responses are
+// delivered whole.
+func DropResponseHalfway(over int64) Action {
+	var mu sync.Mutex
+	cutNext := true
+	take := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		cutNext = !cutNext
+		return !cutNext
+	}
+	return func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		hw := &halfWriter{cutWriter: cutWriter{ResponseWriter: w, left: -1}, over: over, take: take}
+		next.ServeHTTP(hw, r)
+		if hw.cut {
+			abort(w)
+		}
+	}
+}
+
+// halfWriter is a cutWriter whose cut point is set from the Content-Length
+// the registry declares.
+type halfWriter struct {
+	cutWriter
+	over int64
+	take func() bool // whether this large response is one to cut
+}
+
+func (h *halfWriter) WriteHeader(code int) {
+	if n, err := strconv.ParseInt(h.Header().Get("Content-Length"), 10, 64); err == nil && n > h.over && code < 300 && h.take() {
+		h.left = n / 2
+	}
+	h.ResponseWriter.WriteHeader(code)
+}
+
+func (h *halfWriter) Write(p []byte) (int, error) {
+	if h.left < 0 {
+		return h.ResponseWriter.Write(p)
+	}
+	return h.cutWriter.Write(p)
 }

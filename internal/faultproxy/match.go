@@ -64,6 +64,10 @@ func UploadStart(r *http.Request) bool { return is(r, http.MethodPost, "upload")
 // UploadPatch matches PATCH /v2/<name>/blobs/uploads/<id> (upload data).
 func UploadPatch(r *http.Request) bool { return is(r, http.MethodPatch, "upload") }
 
+// UploadStatus matches GET /v2/<name>/blobs/uploads/<id> (how much an
+// upload session holds, asked before resuming).
+func UploadStatus(r *http.Request) bool { return is(r, http.MethodGet, "upload") }
+
 // UploadPut matches PUT /v2/<name>/blobs/uploads/<id>?digest=… (commit).
 func UploadPut(r *http.Request) bool { return is(r, http.MethodPut, "upload") }
 
@@ -71,6 +75,20 @@ func UploadPut(r *http.Request) bool { return is(r, http.MethodPut, "upload") }
 // or a commit PUT with a body (how small blobs go up in one request).
 func UploadData(r *http.Request) bool {
 	return UploadPatch(r) || (UploadPut(r) && r.ContentLength != 0)
+}
+
+// Ping matches the version check GET /v2/ that starts a session with a
+// registry.
+func Ping(r *http.Request) bool { return is(r, http.MethodGet, "ping") }
+
+// Token matches a request to the token server of a registry started with
+// testregistry.WithBearerAuth (GET /token).
+func Token(r *http.Request) bool { return r.URL.Path == "/token" }
+
+// BodyOver matches requests that declare a body (Content-Length) of more
+// than n bytes.
+func BodyOver(n int64) Matcher {
+	return func(r *http.Request) bool { return r.ContentLength > n }
 }
 
 // ManifestGet matches GET /v2/<name>/manifests/<ref>.

@@ -1,9 +1,11 @@
 package faultproxy
 
 import (
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 )
 
 // Matcher selects the requests a scenario applies to. It is called with the
@@ -44,7 +46,47 @@ type Proxy struct {
 	mu        sync.Mutex
 	rng       *rand.Rand
 	scenarios []*entry
+
+	bytesIn, bytesOut atomic.Int64 // body bytes, see BytesIn and BytesOut
 }
+
+// BytesIn is how many request body bytes the proxy has read from clients
+// (passed on to the registry, or read by an action before it cut the
+// request). A body answered before it was read (a 413, a 503) counts
+// nothing: what a client sent twice shows here as bytes over the blob's
+// size.
+func (p *Proxy) BytesIn() int64 { return p.bytesIn.Load() }
+
+// BytesOut is how many response body bytes the proxy has written to
+// clients, cut responses included.
+func (p *Proxy) BytesOut() int64 { return p.bytesOut.Load() }
+
+// countingBody counts the request body bytes read through it.
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (c countingBody) Read(b []byte) (int, error) {
+	n, err := c.ReadCloser.Read(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// countingWriter counts the response body bytes written through it.
+// Unwrap keeps Hijack and Flush reachable for http.ResponseController.
+type countingWriter struct {
+	http.ResponseWriter
+	n *atomic.Int64
+}
+
+func (c countingWriter) Write(b []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (c countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // New returns a proxy with no scenarios whose probability draws come from
 // an RNG seeded with seed.
@@ -93,6 +135,10 @@ func (p *Proxy) Fired(name string) int {
 // testregistry.WithHandler.
 func (p *Proxy) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = countingBody{ReadCloser: r.Body, n: &p.bytesIn}
+		}
+		w = countingWriter{ResponseWriter: w, n: &p.bytesOut}
 		if act, ok := p.pick(r); ok && act != nil {
 			act(w, r, next)
 			return

@@ -21,10 +21,13 @@ const (
 	NameOversizedManifest = "oversized-manifest"
 	NameSlow              = "slow"
 	NameTagMoved          = "tag-moved"
+	NameCutUpload         = "cut-upload"
+	NameCutDownload       = "cut-download"
 )
 
-// DropUpload cuts the first count blob PATCHes after `after` body bytes
-// (the registry keeps those bytes in the upload session).
+// DropUpload cuts the first count blob upload bodies (a PATCH, or a commit
+// PUT carrying the bytes) after `after` body bytes (the registry keeps those
+// bytes in the upload session).
 func DropUpload(after int64, count int) Scenario {
 	return Scenario{Name: NameDropUpload, Match: UploadData, Count: count, Action: DropRequestAfter(after)}
 }
@@ -39,6 +42,44 @@ func DropDownload(after int64, count int) Scenario {
 func ServerError(status, count int, m Matcher) Scenario {
 	return Scenario{Name: NameServerError, Match: m, Count: count,
 		Action: Error(status, "UNKNOWN", http.StatusText(status))}
+}
+
+// ServerErrorRate answers a fraction p of the requests m matches (nil: any)
+// with status and an OCI error body, drawn from the proxy's seeded RNG: a
+// registry or a network that fails now and then, all through a run, rather
+// than the first requests only. Its name is NameServerError.
+func ServerErrorRate(status int, p float64, m Matcher) Scenario {
+	s := ServerError(status, 0, m)
+	s.Probability = p
+	return s
+}
+
+// RateLimitRate answers a fraction p of the requests m matches (nil: any)
+// with 429 and Retry-After: 1, drawn from the proxy's seeded RNG. Its name
+// is NameRateLimit.
+func RateLimitRate(p float64, m Matcher) Scenario {
+	s := RateLimit(0, m)
+	s.Probability = p
+	return s
+}
+
+// CutLargeBodies cuts every other body over `over` bytes halfway: blob
+// upload data (a PATCH, or a PUT with the bytes) in one direction, blob
+// downloads in the other, each direction alternating on its own. The
+// registry keeps the half of an upload it received, as a real one does
+// when the connection dies, so a client can resume from its offset.
+// Fired(NameCutUpload) counts cut uploads; Fired(NameCutDownload) counts
+// every blob GET, cut or not.
+func CutLargeBodies(over int64) []Scenario {
+	cutNext := true
+	everyOther := func(*http.Request) bool { // called with the proxy's lock held
+		cutNext = !cutNext
+		return !cutNext
+	}
+	return []Scenario{
+		{Name: NameCutUpload, Match: All(UploadData, BodyOver(over), everyOther), Action: DropRequestHalfway()},
+		{Name: NameCutDownload, Match: BlobGet, Action: DropResponseHalfway(over)},
+	}
 }
 
 // RateLimit answers the first count requests m matches (nil: any) with

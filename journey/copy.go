@@ -64,7 +64,7 @@ func Copy(ctx context.Context, src, dst *registry.Client, from name.Reference, n
 	if err != nil {
 		return Published{}, err
 	}
-	blobs := append([]v1.Descriptor{rp.manifest.Config}, rp.manifest.Layers...)
+	blobs := manifest.Blobs(rp.manifest) // an artifact manifest has no config
 	cp := &copier{src: src, from: rp.repo, p: pusher{c: dst, repo: dstRepo, concurrency: concurrency(o.Concurrency), tr: tracker(o.Progress)}}
 	cp.p.tr.SetTotal(uniqueSize(blobs))
 	if err := cp.copyBlobs(ctx, blobs); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/docker-zarf/docker-zarf/manifest"
@@ -174,9 +175,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 // replaces.
 func existingIndex(ctx context.Context, c *registry.Client, ref name.Tag) ([]byte, error) {
 	desc, body, err := c.Resolve(ctx, ref)
-	var rerr *registry.Error
 	switch {
-	case errors.As(err, &rerr) && rerr.StatusCode == http.StatusNotFound:
+	case errors.Is(err, registry.ErrNotFound):
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("reading the tag %s: %w", ref, err)
@@ -196,5 +196,5 @@ func indexRejected(err error) bool {
 		return false
 	}
 	return rerr.StatusCode == http.StatusUnsupportedMediaType ||
-		(rerr.StatusCode == http.StatusBadRequest && (rerr.Code == "MANIFEST_INVALID" || rerr.Code == "UNSUPPORTED"))
+		(rerr.StatusCode == http.StatusBadRequest && (rerr.HasCode(transport.ManifestInvalidErrorCode) || rerr.HasCode(transport.UnsupportedErrorCode)))
 }

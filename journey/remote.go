@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"runtime"
 	"sync"
 
@@ -101,9 +100,8 @@ const maxTagsShown = 10
 
 // notFound turns a 404 for a tag into a TagNotFoundError.
 func notFound(ctx context.Context, c *registry.Client, ref name.Reference, err error) error {
-	var rerr *registry.Error
 	tag, isTag := ref.(name.Tag)
-	if !isTag || !errors.As(err, &rerr) || rerr.StatusCode != http.StatusNotFound {
+	if !isTag || !errors.Is(err, registry.ErrNotFound) {
 		return err
 	}
 	e := &TagNotFoundError{Ref: tag, Err: err}

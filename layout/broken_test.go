@@ -35,7 +35,7 @@ var brokenCases = []struct {
 	{"no zarf.yaml", layouttest.Spec{Break: layouttest.Break{NoZarfYAML: true}},
 		`\.tar\.zst: not a Zarf package: no zarf.yaml$`, "format"},
 	{"skeleton", layouttest.Spec{Form: layouttest.FormDir, Break: layouttest.Break{NoChecksums: true}},
-		`is a skeleton package source \(zarf.yaml without checksums.txt\); publishing skeletons is not supported yet$`, "skeleton"},
+		`is a skeleton package source \(zarf.yaml without checksums.txt\); a package source, not a built package$`, "skeleton"},
 	{"zarf.yaml garbage", layouttest.Spec{EditZarfYAML: func(string) string { return "{{{" }},
 		`: zarf.yaml does not parse`, "format"},
 	{"zarf.yaml wrong kind", layouttest.Spec{EditZarfYAML: func(y string) string { return strings.Replace(y, "ZarfPackageConfig", "Pod", 1) }},

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/docker/cli/cli"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/registry"
@@ -70,7 +71,7 @@ func remedy(e *registry.Error) string {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return fmt.Sprintf("authentication required for %s: run docker login %s", host, host)
 	case http.StatusNotFound:
-		if e.Code == "NAME_UNKNOWN" && e.Writes() {
+		if e.HasCode(transport.NameUnknownErrorCode) && e.Writes() {
 			return fmt.Sprintf("repository %s does not exist; some registries (ECR) need it created first", e.Repository)
 		}
 	case http.StatusRequestEntityTooLarge:

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"text/tabwriter"
 
@@ -63,8 +62,7 @@ func runList(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *l
 		return err
 	}
 	rows, err := journey.List(ctx, c, repo, journey.ListOptions{Concurrency: opts.remote.concurrency})
-	var rerr *registry.Error
-	if errors.As(err, &rerr) && rerr.StatusCode == http.StatusNotFound {
+	if errors.Is(err, registry.ErrNotFound) {
 		return fmt.Errorf("%s has no tags (%w): if it is a namespace, name a package in it, as in oci://%s/NAME", repo, err, repo)
 	}
 	if err != nil {

@@ -26,7 +26,7 @@ type remoteOptions struct {
 func (o *remoteOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.plainHTTP, "plain-http", false, "Use plain HTTP, not HTTPS, for the registry")
 	fs.BoolVar(&o.insecure, "insecure-skip-tls-verify", false, "Skip TLS certificate verification for the registry")
-	fs.IntVar(&o.retries, "retries", 5, "How many times to try a request that failed for a transient reason")
+	fs.IntVar(&o.retries, "retries", 5, "How many times to retry a request that failed for a transient reason (0: never retry)")
 	fs.IntVar(&o.concurrency, "concurrency", 6, "How many blobs to transfer at a time")
 }
 
@@ -131,7 +131,7 @@ func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo, tune ...fu
 	}
 	if o.retries == 0 {
 		// Options treats 0 as "default"; the user asked for no retries.
-		opts.Retries = 1
+		opts.Retries = registry.NoRetry
 	}
 	if debug.IsEnabled() {
 		opts.Debug = dockerCli.Err()

@@ -24,6 +24,8 @@ var manifestAccept = strings.Join([]string{
 	string(types.OCIManifestSchema1),
 	string(types.DockerManifestList),
 	string(types.DockerManifestSchema2),
+	// Zarf once pushed OCI artifact manifests where a registry took them.
+	"application/vnd.oci.artifact.manifest.v1+json",
 }, ", ")
 
 // Resolve reads the manifest or index ref names (by tag or digest). It

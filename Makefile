@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 PLUGIN_DIR ?= $(or $(DOCKER_CONFIG),$(HOME)/.docker)/cli-plugins
 FUZZTIME ?= 5s
 
-.PHONY: build install test unit fuzz e2e cross demo bench release clean
+.PHONY: build install test deps unit fuzz e2e cross demo bench release clean
 
 build: ## Build bin/docker-zarf
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/docker-zarf ./cmd/docker-zarf
@@ -17,12 +17,14 @@ install: build ## Install the plugin into $${DOCKER_CONFIG:-~/.docker}/cli-plugi
 	install -m 0755 bin/docker-zarf '$(PLUGIN_DIR)/docker-zarf'
 	@echo "installed $(PLUGIN_DIR)/docker-zarf: try 'docker zarf --help'"
 
-test: unit fuzz e2e cross ## Every test: unit and integration, short fuzzing, end to end through docker, every platform builds
+test: deps unit fuzz e2e cross ## Every test: unit and integration under -race, short fuzzing, end to end through docker, every platform builds
 
-unit: ## Unit and integration tests (real registries started in-process)
+deps: ## Install the system tools the tests need (tmux, zstd, curl) when missing
+	scripts/deps.sh
+
+unit: ## Unit and integration tests, every package under the race detector (real registries started in-process)
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 10m ./...
-	$(GO) test -race -short -count=1 -timeout 10m -run 'Pull|Publish|Copy|Push|Fetch|Walk|Write|Progress|Bar|Stream' ./plugin ./registry ./layout ./progress
+	$(GO) test -race -count=1 -timeout 14m ./...
 
 fuzz: ## Each fuzz target for $(FUZZTIME)
 	scripts/fuzz.sh $(FUZZTIME)

@@ -77,17 +77,8 @@ func TestMislabelledIndexEntryIsRefused(t *testing.T) {
 	reg := testregistry.Start(t)
 	ctx := context.Background()
 	c := plainClient()
-	arm := openTestPackage(t, layouttest.Spec{Name: "label", Version: "1.0.0", Arch: "arm64", Files: oneFile})
-	res, err := Publish(ctx, c, arm, mustRepo(t, "oci://"+reg.Host+"/ns"), PublishOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref, body := publishAndResolve(t, reg, layouttest.Spec{Name: "label", Version: "1.0.0", Arch: "arm64", Files: oneFile})
 	// Relabel the arm64 entry as amd64.
-	ref := mustRef(t, "oci://"+res.Reference)
-	_, body, err := c.Resolve(ctx, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
 	idx, err := manifest.ParseIndex(body)
 	if err != nil {
 		t.Fatal(err)
@@ -110,16 +101,7 @@ func TestCopyChecksLikePull(t *testing.T) {
 	reg := testregistry.Start(t)
 	ctx := context.Background()
 	c := plainClient()
-	pkg := openTestPackage(t, layouttest.Spec{Name: "tamper", Version: "1.0.0", Arch: "amd64", Files: oneFile})
-	res, err := Publish(ctx, c, pkg, mustRepo(t, "oci://"+reg.Host+"/ns"), PublishOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := mustRef(t, "oci://"+res.Reference)
-	_, body, err := c.Resolve(ctx, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref, body := publishAndResolve(t, reg, layouttest.Spec{Name: "tamper", Version: "1.0.0", Arch: "amd64", Files: oneFile})
 	d, err := manifest.SelectPlatform(body, "amd64")
 	if err != nil {
 		t.Fatal(err)
@@ -149,4 +131,21 @@ func TestCopyChecksLikePull(t *testing.T) {
 	if _, _, err := c.Resolve(ctx, mirror.Registry.Repo("mirror/tamper").Tag("tampered")); err == nil {
 		t.Fatal("the refused copy was tagged in the target")
 	}
+}
+
+// publishAndResolve publishes spec's package under reg/ns and returns its
+// reference and the index the tag holds.
+func publishAndResolve(t *testing.T, reg *testregistry.Registry, spec layouttest.Spec) (name.Reference, []byte) {
+	t.Helper()
+	ctx := context.Background()
+	res, err := Publish(ctx, plainClient(), openTestPackage(t, spec), mustRepo(t, "oci://"+reg.Host+"/ns"), PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := mustRef(t, "oci://"+res.Reference)
+	_, body, err := plainClient().Resolve(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref, body
 }

@@ -135,6 +135,28 @@ func (s *blobStore) path(digest string) string {
 	return filepath.Join(s.dir, "blobs", "sha256", strings.TrimPrefix(digest, "sha256:"))
 }
 
+// acquire returns with the blob's lock held when this pull must fill it,
+// or cached when the blob is complete in the store, already or once
+// another pull that held the lock has finished it.
+func (s *blobStore) acquire(ctx context.Context, l manifest.Layer, bar progress.Bar) (unlock func(), cached bool, err error) {
+	if s.has(l) {
+		markUsed(s.path(l.Digest))
+		bar.Skip("cached")
+		return nil, true, nil
+	}
+	if unlock, err = s.lock(ctx, l.Digest); err != nil {
+		bar.Abort(err)
+		return nil, false, err
+	}
+	if s.has(l) {
+		unlock()
+		markUsed(s.path(l.Digest))
+		bar.Skip("cached")
+		return nil, true, nil
+	}
+	return unlock, false, nil
+}
+
 // fetch makes the blob present in the store and returns how many bytes it
 // took from the network, and whether it was already there. A blob already
 // in the store was verified when it arrived, but blobs are not fsynced one
@@ -143,23 +165,11 @@ func (s *blobStore) path(digest string) string {
 func (s *blobStore) fetch(ctx context.Context, c *registry.Client, repo name.Repository, l manifest.Layer, tr progress.Tracker) (int64, bool, error) {
 	p := s.path(l.Digest)
 	bar := tr.Track(l.Title, l.Size)
-	if s.has(l) {
-		markUsed(p)
-		bar.Skip("cached")
-		return 0, true, nil
-	}
-	unlock, err := s.lock(ctx, l.Digest)
-	if err != nil {
-		bar.Abort(err)
-		return 0, false, err
+	unlock, cached, err := s.acquire(ctx, l, bar)
+	if err != nil || cached {
+		return 0, cached, err
 	}
 	defer unlock()
-	// Another pull may have finished it while this one waited.
-	if s.has(l) {
-		markUsed(p)
-		bar.Skip("cached")
-		return 0, true, nil
-	}
 	var have int64
 	if fi, err := os.Stat(p + ".partial"); err == nil {
 		have = fi.Size()
@@ -178,15 +188,9 @@ func (s *blobStore) fetch(ctx context.Context, c *registry.Client, repo name.Rep
 func (s *blobStore) put(ctx context.Context, l manifest.Layer, b []byte, tr progress.Tracker) (int64, bool, error) {
 	p := s.path(l.Digest)
 	bar := tr.Track(l.Title, l.Size)
-	if s.has(l) {
-		markUsed(p)
-		bar.Skip("cached")
-		return 0, true, nil
-	}
-	unlock, err := s.lock(ctx, l.Digest)
-	if err != nil {
-		bar.Abort(err)
-		return 0, false, err
+	unlock, cached, err := s.acquire(ctx, l, bar)
+	if err != nil || cached {
+		return 0, cached, err
 	}
 	defer unlock()
 	// Write beside p under the blob's lock, then rename: only complete

@@ -187,7 +187,7 @@ func TestBinaryInterruptExits130(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != ExitCanceled {
 		t.Fatalf("exit code %d after SIGINT, want %d\nstderr: %s", code, ExitCanceled, errb.String())
 	}
-	if !strings.Contains(errb.String(), "cancelled") || out.Len() != 0 {
+	if !strings.Contains(errb.String(), "Cancelled") || out.Len() != 0 {
 		t.Fatalf("stdout %q, stderr %q: want nothing on stdout and the cancellation on stderr", out.String(), errb.String())
 	}
 }

@@ -29,6 +29,9 @@ func finish(tr progress.Tracker, err error, kept string) error {
 		return err
 	}
 	s := tr.Stats()
+	if s.Total == 0 {
+		return &cancelledError{err: err, msg: "Cancelled before any transfer started."}
+	}
 	return &cancelledError{err: err, msg: fmt.Sprintf("Cancelled: %s of %s %s; run the same command to resume.",
 		progress.FormatSize(s.Done), progress.FormatSize(s.Total), kept)}
 }

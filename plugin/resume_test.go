@@ -165,7 +165,7 @@ func TestPullResumesAfterCancel(t *testing.T) {
 	args := []string{"pull", big.ref, "-a", "amd64", "-o", out, "--cache", cache, "-q"}
 	reg.Reset()
 	r := pullUntil(t, cfg, func() bool { f, p := cacheBytes(cache); return f+p >= big.total/2 }, args...)
-	mustFail(t, r, "cancelled")
+	mustFail(t, r, "Cancelled")
 	reg.Requests() // waits for the server side of the cancelled requests
 	first := reg.BlobBytesOut()
 	finished, partial := cacheBytes(cache)
@@ -218,7 +218,7 @@ func TestPullRangeIgnored(t *testing.T) {
 
 	p.Set(throttle(64 << 20))
 	r := pullUntil(t, cfg, func() bool { _, part := cacheBytes(cache); return part >= big.total/3 }, args...)
-	mustFail(t, r, "cancelled")
+	mustFail(t, r, "Cancelled")
 	finished, partial := cacheBytes(cache)
 	if partial == 0 {
 		t.Fatal("the cancelled pull left no partial blob")
@@ -282,7 +282,7 @@ func TestPullCancelLeavesNothing(t *testing.T) {
 				t.Logf("the pull finished before the cancel")
 				return
 			}
-			mustFail(t, r, "cancelled")
+			mustFail(t, r, "Cancelled")
 			if len(names) != 0 {
 				t.Fatalf("a cancelled pull left %v in the output directory", names)
 			}

@@ -80,6 +80,7 @@ func newHelpCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:     "help [command]",
 		Short:   "Show help for a command",
+		Args:    cobra.ArbitraryArgs, // a command path, checked by Find
 		Example: "  docker zarf help pull",
 		RunE: func(c *cobra.Command, args []string) error {
 			target, rest, err := c.Parent().Find(args)

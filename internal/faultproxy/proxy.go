@@ -88,6 +88,14 @@ func (c countingWriter) Write(b []byte) (int, error) {
 
 func (c countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
+// Flush passes on: actions that trickle or stream a body flush as they go,
+// and a writer that hid Flush would make them panic.
+func (c countingWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
 // New returns a proxy with no scenarios whose probability draws come from
 // an RNG seeded with seed.
 func New(seed uint64) *Proxy {

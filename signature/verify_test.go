@@ -119,6 +119,19 @@ func legacyPackage(t testing.TB, key *PrivateKey) Package {
 	return Package{ZarfYAML: y, Legacy: []byte(base64.StdEncoding.EncodeToString(sig))}
 }
 
+// TestVerifyZarfLegacySignature: a zarf.yaml.sig that Zarf's own code wrote
+// (cosign sign-blob without a bundle) verifies, and only with its key.
+func TestVerifyZarfLegacySignature(t *testing.T) {
+	p := Package{ZarfYAML: readTestdata(t, "legacy-zarf.yaml"), Legacy: readTestdata(t, "legacy-zarf.yaml.sig")}
+	res, err := Verify(p, loadPub(t, "zarf-test-cosign.pub"))
+	if err != nil || !res.Legacy {
+		t.Fatalf("Verify = %+v, %v", res, err)
+	}
+	if _, err := Verify(p, fixtureKey(t)); err == nil || !strings.Contains(err.Error(), "invalid signature") {
+		t.Errorf("wrong key: %v", err)
+	}
+}
+
 func TestVerifyLegacy(t *testing.T) {
 	key := zarfTestKey(t)
 	p := legacyPackage(t, key)

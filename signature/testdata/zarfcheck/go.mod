@@ -1,0 +1,5 @@
+module zarfcheck
+
+go 1.26.0
+
+replace github.com/docker-zarf/docker-zarf => ../../..

@@ -10,6 +10,7 @@ import (
 	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/manifest"
 	"github.com/docker-zarf/docker-zarf/registry"
+	"github.com/docker-zarf/docker-zarf/signature"
 )
 
 // sbomLimits bound what --sbom unpacks. Zarf writes sboms.tar as a plain
@@ -28,6 +29,9 @@ type InspectOptions struct {
 	LayersOnly bool
 	// SBOMDir, when set, receives the extracted sboms.tar instead.
 	SBOMDir string
+	// Verify checks the signature. Default: verify when a key is given,
+	// warn otherwise.
+	Verify Verify
 }
 
 // Inspected is what Inspect found, whichever the source.
@@ -45,17 +49,20 @@ func Inspect(ctx context.Context, c *registry.Client, ref name.Reference, o Insp
 		return nil, err
 	}
 	res := &Inspected{Layers: rp.layers}
-	if o.LayersOnly {
+	if o.LayersOnly && o.Verify.Policy == signature.Never {
 		return res, nil
-	}
-	if o.SBOMDir != "" {
-		return res, extractRemoteSBOM(ctx, c, rp, o.SBOMDir)
 	}
 	def, raw, err := rp.definition(ctx, c)
 	if err != nil {
 		return nil, err
 	}
+	if err := o.Verify.checkRemote(ctx, c, rp, raw); err != nil {
+		return nil, err
+	}
 	res.Raw, res.JSON = raw, def.JSON()
+	if o.SBOMDir != "" {
+		return res, extractRemoteSBOM(ctx, c, rp, o.SBOMDir)
+	}
 	return res, nil
 }
 
@@ -102,6 +109,9 @@ func InspectLocal(ctx context.Context, path string, o InspectOptions) (*Inspecte
 	defer pkg.Close()
 	raw, err := pkg.ReadFile("zarf.yaml")
 	if err != nil {
+		return nil, err
+	}
+	if err := o.Verify.checkLocal(pkg); err != nil {
 		return nil, err
 	}
 	res := &Inspected{Raw: raw, JSON: pkg.Definition.JSON()}

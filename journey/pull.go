@@ -38,6 +38,9 @@ type PullOptions struct {
 	Concurrency int
 	// Progress receives a bar per blob. Default (nil): none.
 	Progress progress.Tracker
+	// Verify checks the signature before any component is fetched.
+	// Default: verify when a key is given, warn otherwise.
+	Verify Verify
 }
 
 // Pulled is what Pull wrote and fetched.
@@ -63,8 +66,11 @@ func Pull(ctx context.Context, c *registry.Client, ref name.Reference, o PullOpt
 	if err != nil {
 		return Pulled{}, err
 	}
-	def, _, err := rp.definition(ctx, c)
+	def, raw, err := rp.definition(ctx, c)
 	if err != nil {
+		return Pulled{}, err
+	}
+	if err := o.Verify.checkRemote(ctx, c, rp, raw); err != nil {
 		return Pulled{}, err
 	}
 	if err := checkOutDir(o.OutDir); err != nil {

@@ -22,6 +22,7 @@ type inspectOptions struct {
 	arch   string
 	layers bool
 	sbom   string
+	sig    signatureOptions
 }
 
 func newInspectCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
@@ -50,6 +51,7 @@ layer are fetched: a few kilobytes, whatever the package's size.`,
 	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to inspect (default: this machine's)")
 	fs.BoolVar(&opts.layers, "layers", false, "List each layer's title, size, digest and media type")
 	fs.StringVar(&opts.sbom, "sbom", "", "Fetch sboms.tar and extract it into this directory")
+	opts.sig.addFlags(fs)
 	registerFlagCompletions(cmd)
 	return cmd
 }
@@ -78,7 +80,11 @@ func runInspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 
 // inspect reads src from its registry, or from disk.
 func inspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *inspectOptions, src string) (*journey.Inspected, error) {
-	jo := journey.InspectOptions{Arch: opts.arch, LayersOnly: opts.layers, SBOMDir: opts.sbom}
+	verify, err := opts.sig.verify(dockerCli, opts.output)
+	if err != nil {
+		return nil, err
+	}
+	jo := journey.InspectOptions{Arch: opts.arch, LayersOnly: opts.layers, SBOMDir: opts.sbom, Verify: verify}
 	if !journey.IsReference(src) {
 		return journey.InspectLocal(ctx, src, jo)
 	}

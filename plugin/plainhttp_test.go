@@ -16,7 +16,7 @@ import (
 // they are.
 func withPlainHTTP(args []string) []string {
 	if !slices.ContainsFunc(args, func(a string) bool {
-		return slices.Contains([]string{"publish", "pull", "inspect", "ls", "list"}, a)
+		return slices.Contains([]string{"publish", "pull", "inspect", "ls", "list", "verify"}, a)
 	}) {
 		return args
 	}

@@ -22,6 +22,7 @@ type pullOptions struct {
 	arch       string
 	outDir     string
 	pkgFormat  string
+	sig        signatureOptions
 	components []string
 	cacheDir   string
 	noCache    bool
@@ -58,6 +59,7 @@ resumes where it stopped.`,
 	fs.StringVar(&opts.cacheDir, "cache", "", "Blob cache directory (default: $XDG_CACHE_HOME/docker-zarf or the platform equivalent)")
 	fs.BoolVar(&opts.noCache, "no-cache", false, "Do not use the blob cache")
 	opts.output.addFlags(fs, "Print only the path written")
+	opts.sig.addFlags(fs)
 	registerFlagCompletions(cmd)
 	return cmd
 }
@@ -83,10 +85,15 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *p
 	if err != nil {
 		return err
 	}
+	verify, err := opts.sig.verify(dockerCli, opts.output)
+	if err != nil {
+		return err
+	}
 	tr := opts.output.tracker(dockerCli, "pulled")
 	res, err := journey.Pull(ctx, client, ref, journey.PullOptions{
 		Arch: opts.arch, OutDir: opts.outDir, Format: format, Components: opts.components,
 		CacheDir: opts.cacheDir, NoCache: opts.noCache, Concurrency: opts.remote.concurrency, Progress: tr,
+		Verify: verify,
 	})
 	kept := "kept in the cache"
 	if opts.noCache {

@@ -1,0 +1,130 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/docker/cli/cli"
+	"github.com/docker/cli/cli/command"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/docker-zarf/docker-zarf/journey"
+	"github.com/docker-zarf/docker-zarf/signature"
+)
+
+// signatureOptions are Zarf's --key and --verify.
+type signatureOptions struct {
+	key    string
+	policy signature.Policy
+}
+
+func (o *signatureOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVarP(&o.key, "key", "k", "", "Path to the cosign public key that verifies the package's signature")
+	o.policy = signature.DefaultPolicy
+	f := fs.VarPF(&o.policy, "verify", "", `Signature verification: always, if-possible or never (give a value with =; --verify alone is always)`)
+	f.NoOptDefVal = string(signature.Always)
+}
+
+// verify is what the journey does about the signature: Verified OK and
+// Zarf's warnings go to stderr (--quiet keeps the warnings only).
+func (o *signatureOptions) verify(dockerCli command.Cli, out outputOptions) (journey.Verify, error) {
+	v := journey.Verify{Policy: o.policy, Report: func(res signature.Outcome) {
+		switch {
+		case res.Warning != nil:
+			fmt.Fprintln(dockerCli.Err(), "WARNING: "+safe(res.WarningText()))
+		case res.Verified:
+			fmt.Fprintln(out.chatter(dockerCli), signature.MsgVerified)
+			if res.Legacy {
+				fmt.Fprintln(dockerCli.Err(), "WARNING: "+signature.MsgLegacy)
+			}
+		}
+	}}
+	if o.key == "" {
+		return v, nil
+	}
+	pem, err := os.ReadFile(o.key)
+	if err != nil {
+		return v, fmt.Errorf("reading --key: %w", err)
+	}
+	if v.Key, err = signature.LoadPublicKey(pem); err != nil {
+		return v, fmt.Errorf("--key %s: %w", o.key, err)
+	}
+	return v, nil
+}
+
+type verifyOptions struct {
+	remote remoteOptions
+	output outputOptions
+	sig    signatureOptions
+	arch   string
+}
+
+func newVerifyCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
+	var opts verifyOptions
+	cmd := &cobra.Command{
+		Use:   "verify PACKAGE|oci://REGISTRY/NAMESPACE/NAME[:TAG|@DIGEST] --key KEY",
+		Short: "Check a Zarf package's signature and checksums",
+		Long: `Check a package's signature over zarf.yaml with a cosign public key, and its
+checksums, as 'zarf package verify' does. An unsigned package fails.
+
+On disk every file is read and checked against checksums.txt. In a registry
+the check reads only zarf.yaml, checksums.txt and the signature: every layer
+must be listed with the digest the registry serves it by, and a pull checks
+each downloaded byte against that digest.`,
+		Example: `  docker zarf verify zarf-package-demo-amd64-1.0.0.tar.zst --key cosign.pub
+  docker zarf verify oci://registry.example.com/team/demo:1.0.0 -a amd64 --key cosign.pub --format json`,
+		Args: cli.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return opts.remote.explain(runVerify(cmd.Context(), dockerCli, info, &opts, args[0]))
+		},
+		ValidArgsFunction: completePackageFiles,
+	}
+	fs := cmd.Flags()
+	opts.remote.addFlags(fs)
+	opts.output.addFlags(fs, "Print nothing but errors")
+	fs.StringVarP(&opts.sig.key, "key", "k", "", "Path to the cosign public key the signature must verify with (required)")
+	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to verify (default: this machine's)")
+	registerFlagCompletions(cmd)
+	return cmd
+}
+
+func runVerify(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *verifyOptions, src string) error {
+	if err := opts.output.validate(); err != nil {
+		return err
+	}
+	if opts.sig.key == "" {
+		return fmt.Errorf("verify needs --key: the cosign public key the package was signed with")
+	}
+	v, err := opts.sig.verify(dockerCli, opts.output)
+	if err != nil {
+		return err
+	}
+	vo := journey.VerifyOptions{Arch: opts.arch, Key: v.Key}
+	var res journey.Verified
+	if journey.IsReference(src) {
+		ref, err := journey.ParseReference(src)
+		if err != nil {
+			return err
+		}
+		c, err := opts.remote.client(dockerCli, info)
+		if err != nil {
+			return err
+		}
+		res, err = journey.VerifyRemote(ctx, c, ref, vo)
+		if err != nil {
+			return err
+		}
+	} else if res, err = journey.VerifyLocal(ctx, src, vo); err != nil {
+		return err
+	}
+	if res.Legacy {
+		fmt.Fprintln(dockerCli.Err(), "WARNING: "+signature.MsgLegacy)
+	}
+	return opts.output.print(dockerCli.Out(), res, "", func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "%s\n%s: signature and %d checksums\n", signature.MsgVerified, safe(res.Package), res.Files)
+		return err
+	})
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/docker-zarf/docker-zarf/manifest"
 	"github.com/docker-zarf/docker-zarf/progress"
 	"github.com/docker-zarf/docker-zarf/registry"
+	"github.com/docker-zarf/docker-zarf/signature"
 )
 
 // spoolLimit is the largest entry of a compressed archive that is read into
@@ -42,6 +43,10 @@ type PublishOptions struct {
 	// Warnf receives warnings (a registry that refuses image indexes).
 	// Default (nil): discarded.
 	Warnf func(format string, args ...any)
+	// SigningKey, when set, signs (or re-signs) the package as it goes up,
+	// as `zarf package publish --signing-key` does. Default (nil): the
+	// package is published as it is.
+	SigningKey *signature.PrivateKey
 }
 
 // Published is what Publish and Copy did; `publish --format json` prints
@@ -89,7 +94,11 @@ func (e noTagError) Unwrap() []error { return []error{e.error, ErrNoTag} }
 // under the tag. That order means a tag never points at a manifest whose
 // blobs are missing, whatever moment the process dies at.
 func Publish(ctx context.Context, c *registry.Client, pkg *layout.Package, ns name.Repository, o PublishOptions) (Published, error) {
-	def := pkg.Definition
+	set, err := planPublish(pkg, o.SigningKey)
+	if err != nil {
+		return Published{}, err
+	}
+	def := set.def
 	if o.Arch != "" && def.Architecture() != o.Arch {
 		return Published{}, fmt.Errorf("the package is built for %s, not %s (-a %s)", def.Architecture(), o.Arch, o.Arch)
 	}
@@ -111,8 +120,8 @@ func Publish(ctx context.Context, c *registry.Client, pkg *layout.Package, ns na
 	if err := checkTag(repo, tag); err != nil {
 		return Published{}, err
 	}
-	layers := make([]manifest.Layer, 0, len(pkg.Files))
-	for _, f := range pkg.Files {
+	layers := make([]manifest.Layer, 0, len(set.files))
+	for _, f := range set.files {
 		layers = append(layers, manifest.Layer{Title: f.Path, Digest: f.Digest, Size: f.Size})
 	}
 	built, err := manifest.Build(def, layers)
@@ -121,11 +130,11 @@ func Publish(ctx context.Context, c *registry.Client, pkg *layout.Package, ns na
 	}
 	p := &pusher{c: c, repo: repo, concurrency: concurrency(o.Concurrency), tr: tracker(o.Progress)}
 	total := built.ConfigDescriptor.Size
-	for _, f := range pkg.Files {
+	for _, f := range set.files {
 		total += f.Size
 	}
 	p.tr.SetTotal(total)
-	if err := p.pushBlobs(ctx, pkg, built); err != nil {
+	if err := p.pushBlobs(ctx, pkg, set, built); err != nil {
 		return Published{}, err
 	}
 	if err := c.PutManifest(ctx, repo.Digest(built.Descriptor.Digest.String()), string(types.OCIManifestSchema1), built.Manifest); err != nil {
@@ -161,8 +170,8 @@ type pusher struct {
 }
 
 // pushBlobs uploads the config and every file the registry lacks.
-func (p *pusher) pushBlobs(ctx context.Context, pkg *layout.Package, built *manifest.Built) error {
-	missing, err := p.missingFiles(ctx, pkg.Files)
+func (p *pusher) pushBlobs(ctx context.Context, pkg *layout.Package, set publishSet, built *manifest.Built) error {
+	missing, err := p.missingFiles(ctx, set.files)
 	if err != nil {
 		return err
 	}
@@ -171,6 +180,16 @@ func (p *pusher) pushBlobs(ctx context.Context, pkg *layout.Package, built *mani
 	g.Go(func() error {
 		return p.pushOne(gctx, built.ConfigDescriptor, "config", bytesOpener(built.Config))
 	})
+	// Files from memory (a re-signed zarf.yaml) go up from there; the
+	// package's own copies of them are not read.
+	for _, f := range set.files {
+		if b, ok := set.mem[f.Path]; ok {
+			if missing[f.Path] {
+				g.Go(func() error { return p.pushOne(gctx, fileDescriptor(f), f.Path, bytesOpener(b)) })
+			}
+			delete(missing, f.Path)
+		}
+	}
 	switch {
 	case len(missing) == 0:
 	case pkg.Seekable():

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-zarf/docker-zarf/journey"
+	"github.com/docker-zarf/docker-zarf/signature"
 )
 
 type publishOptions struct {
@@ -21,6 +23,8 @@ type publishOptions struct {
 	tag      string
 	arch     string
 	flavor   string
+	signKey  string
+	signPass string
 }
 
 func newPublishCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
@@ -64,6 +68,8 @@ touching the local disk.`,
 	opts.to.addFlags(fs, "to", "the target registry (copy)")
 	opts.output.addFlags(fs, "Print only the published reference")
 	fs.StringVar(&opts.tag, "tag", "", "Tag to publish under (default: the package version, with -<flavor> when it has one)")
+	fs.StringVar(&opts.signKey, "signing-key", "", "Sign the package with this cosign private key as it is published (the files on disk are not changed)")
+	fs.StringVar(&opts.signPass, "signing-key-pass", "", "Password of the signing key (default: $COSIGN_PASSWORD)")
 	fs.StringVar(&opts.flavor, "flavor", "", "For a package source (a directory whose zarf.yaml has no checksums.txt): publish the components of this flavor as a skeleton, as zarf package publish --flavor does")
 	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to copy from an oci:// source (default: this machine's); for a package on disk, the architecture it must be built for")
 	registerFlagCompletions(cmd)
@@ -92,8 +98,13 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 		arch = "" // -a chose the source's components; a skeleton is for every architecture
 	}
 
+	key, err := opts.signingKey()
+	if err != nil {
+		return err
+	}
 	tr := opts.output.tracker(dockerCli, "pushed")
 	res, err := journey.Publish(ctx, client, pkg, target, journey.PublishOptions{
+		SigningKey:  key,
 		Arch:        arch,
 		Tag:         opts.tag,
 		Concurrency: opts.remote.concurrency,
@@ -137,6 +148,27 @@ func runCopy(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *p
 		return err
 	}
 	return printPublished(dockerCli.Out(), opts.output, res, fmt.Sprintf("Copied %s to %s", from, res.Reference))
+}
+
+// signingKey loads --signing-key, decrypted with --signing-key-pass or, as
+// cosign and Zarf do, $COSIGN_PASSWORD.
+func (o *publishOptions) signingKey() (*signature.PrivateKey, error) {
+	if o.signKey == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(o.signKey)
+	if err != nil {
+		return nil, fmt.Errorf("reading --signing-key: %w", err)
+	}
+	pass := o.signPass
+	if pass == "" {
+		pass = os.Getenv("COSIGN_PASSWORD")
+	}
+	key, err := signature.LoadPrivateKey(pem, []byte(pass))
+	if err != nil {
+		return nil, fmt.Errorf("--signing-key %s: %w", o.signKey, err)
+	}
+	return key, nil
 }
 
 // parsePublishTarget parses publish's oci://REGISTRY/NAMESPACE, saying how

@@ -105,3 +105,51 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	mustFail(t, runCLI(t, cfg, "verify", dir, "--key", signedKey), "checksum")
 }
+
+// TestPublishSigns: publish --signing-key signs an unsigned package, and
+// re-signs a signed one, as it goes up; what it signed verifies with the
+// new key only, and the package file is left as it was.
+func TestPublishSigns(t *testing.T) {
+	reg := testregistry.Start(t)
+	cfg := emptyConfig(t)
+	priv, pub, err := signature.GenerateKeyPair([]byte("s3cret-pass"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	keyFile, pubFile := filepath.Join(dir, "cosign.key"), filepath.Join(dir, "cosign.pub")
+	if err := os.WriteFile(keyFile, priv, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pubFile, pub, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(signedPkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, runCLI(t, cfg, "publish", demoAmd64, "oci://"+reg.Host+"/x", "--signing-key", keyFile, "--signing-key-pass", "wrong"), "--signing-key")
+	for _, tc := range []struct{ name, pkg, ref string }{
+		{"unsigned", demoAmd64, "/s1/demo:1.0.0"},
+		{"re-signed", signedPkg, "/s2/flavored:0.2.0-upstream"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := "oci://" + reg.Host + strings.SplitN(tc.ref, "/", 3)[0] + "/" + strings.SplitN(tc.ref, "/", 3)[1]
+			r := runCLI(t, cfg, "publish", tc.pkg, ns, "--signing-key", keyFile, "--signing-key-pass", "s3cret-pass")
+			mustSucceed(t, r)
+			if strings.Contains(r.stdout+r.stderr, "s3cret-pass") {
+				t.Fatal("the key's password was printed")
+			}
+			ref := "oci://" + reg.Host + tc.ref
+			mustSucceed(t, runCLI(t, cfg, "verify", ref, "-a", "amd64", "--key", pubFile))
+			if p := mustSucceed(t, runCLI(t, cfg, "pull", ref, "-a", "amd64", "-o", t.TempDir(), "--key", pubFile)); !strings.Contains(p.stderr, "Verified OK") {
+				t.Errorf("pull --key: stderr %q", p.stderr)
+			}
+			mustFail(t, runCLI(t, cfg, "verify", ref, "-a", "amd64", "--key", signedKey), "signature verification failed")
+		})
+	}
+	after, err := os.ReadFile(signedPkg)
+	if err != nil || string(after) != string(before) {
+		t.Fatal("publish --signing-key changed the package file")
+	}
+}

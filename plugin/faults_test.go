@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -13,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/cli/cli/command"
-	cliflags "github.com/docker/cli/cli/flags"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -46,37 +43,6 @@ func faultPackage(t testing.TB, seed uint64) string {
 			"values.yaml":        layouttest.String("replicas: 1\n"),
 		},
 	})
-}
-
-// initMu serialises docker/cli's Initialize across cliRunShared calls.
-var initMu sync.Mutex
-
-// cliRunShared runs the command tree like runCLI but without t.Setenv, so
-// that parallel subtests can share the DOCKER_CONFIG their parent set.
-// configDir is still given to docker's config loader explicitly.
-func cliRunShared(ctx context.Context, configDir string, args ...string) cliResult {
-	var out, errb bytes.Buffer
-	dockerCli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errb),
-		command.WithInputStream(io.NopCloser(strings.NewReader(""))))
-	if err != nil {
-		return cliResult{err: err}
-	}
-	opts := cliflags.NewClientOptions()
-	opts.ConfigDir = configDir
-	// Initialize sets docker/cli's process-wide config directory before it
-	// loads config.json from it; one at a time, each run loads its own.
-	initMu.Lock()
-	err = dockerCli.Initialize(opts)
-	initMu.Unlock()
-	if err != nil {
-		return cliResult{err: err}
-	}
-	root := NewRootCmd("zarf", true, dockerCli, BuildInfo{Version: "v0.0.0-test"})
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	err = root.ExecuteContext(ctx)
-	return cliResult{stdout: out.String(), stderr: errb.String(), err: err}
 }
 
 // authConfigFor writes a DOCKER_CONFIG holding user:pass for host.
@@ -265,7 +231,7 @@ func transientRun(t *testing.T, tc transientCase, seed uint64) error {
 		if st.scenarios != nil {
 			p.Set(st.scenarios(seed)...)
 		}
-		r := cliRunShared(ctx, cfg, st.args...)
+		r := execCLI(ctx, cfg, st.args...)
 		if r.err != nil {
 			return fmt.Errorf("%s (seed %d): %s\nstderr: %s", st.name, seed, Describe(r.err), r.stderr)
 		}
@@ -355,7 +321,7 @@ func TestPullTagMovedStaysConsistent(t *testing.T) {
 	var moveErr error
 	p.Set(faultproxy.TagMoved("ns/"+faultPkgName, "0.0.1", func() {
 		// runCLI's t.Setenv is not for this goroutine; the env is already set.
-		moveErr = cliRunShared(context.Background(), cfg, "publish", second, "oci://"+reg.Host+"/ns", "--plain-http", "-q").err
+		moveErr = execCLI(context.Background(), cfg, "publish", second, "oci://"+reg.Host+"/ns", "--plain-http", "-q").err
 	}))
 	out := t.TempDir()
 	r := mustSucceed(t, runCLI(t, cfg, "pull", "oci://"+reg.Host+"/ns/"+faultPkgName+":0.0.1", "--plain-http", "-a", "amd64", "-o", out, "--no-cache"))

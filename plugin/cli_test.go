@@ -60,7 +60,7 @@ var initMu sync.Mutex
 // docker's config loader explicitly. A failure to set docker's CLI up is
 // returned as the run's error.
 func execCLI(ctx context.Context, configDir string, args ...string) cliResult {
-	var out, errb bytes.Buffer
+	var out, errb lockedBuffer
 	dockerCli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errb),
 		command.WithInputStream(io.NopCloser(strings.NewReader(""))))
 	if err != nil {
@@ -82,6 +82,27 @@ func execCLI(ctx context.Context, configDir string, args ...string) cliResult {
 	root.SetErr(&errb)
 	err = root.ExecuteContext(ctx)
 	return cliResult{stdout: out.String(), stderr: errb.String(), err: err}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writes. Parallel
+// transfers write to stderr from several goroutines under different locks
+// (the progress lines, the -D trace): harmless on an *os.File, whose
+// writes are safe, but a race on a plain bytes.Buffer.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // dockerConfig writes a config.json into a new directory and returns it.

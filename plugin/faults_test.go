@@ -1,243 +1,323 @@
 package plugin
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
+	"math/rand/v2"
+	"net/http"
+	"path"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/docker/cli/cli/command"
-	cliflags "github.com/docker/cli/cli/flags"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
-	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/layout/layouttest"
 )
 
 // faultPkgName is the package every fault test publishes: ns/faulty:0.0.1.
 const faultPkgName = "faulty"
 
-// faultAppSize is the size of the fault package's biggest layer.
-const faultAppSize = 256 << 10
-
-// faultAppContent is its content for seed.
-func faultAppContent(seed uint64) layouttest.Content { return layouttest.Random(faultAppSize, seed) }
-
-// faultPackage builds a small package whose biggest blob is larger than the
-// drop points the scenarios use, so a cut lands mid-blob.
+// faultPackage builds a small package (its biggest file 256 KiB) for the
+// fault tests that need no big file; the fault matrix uses matrixPackage.
 func faultPackage(t testing.TB, seed uint64) string {
 	t.Helper()
 	return layouttest.Build(t, t.TempDir(), layouttest.Spec{
 		Name: faultPkgName,
 		Files: map[string]layouttest.Content{
-			"components/app.tar": faultAppContent(seed),
+			"components/app.tar": layouttest.Random(256<<10, seed),
 			"components/lib.tar": layouttest.Random(48<<10, seed+1000),
 			"values.yaml":        layouttest.String("replicas: 1\n"),
 		},
 	})
 }
 
-// initMu serialises docker/cli's Initialize across cliRunShared calls.
-var initMu sync.Mutex
-
-// cliRunShared runs the command tree like runCLI but without t.Setenv, so
-// that parallel subtests can share the DOCKER_CONFIG their parent set.
-// configDir is still given to docker's config loader explicitly.
-func cliRunShared(ctx context.Context, configDir string, args ...string) cliResult {
-	var out, errb bytes.Buffer
-	dockerCli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errb),
-		command.WithInputStream(io.NopCloser(strings.NewReader(""))))
-	if err != nil {
-		return cliResult{err: err}
-	}
-	opts := cliflags.NewClientOptions()
-	opts.ConfigDir = configDir
-	// Initialize sets docker/cli's process-wide config directory before it
-	// loads config.json from it; one at a time, each run loads its own.
-	initMu.Lock()
-	err = dockerCli.Initialize(opts)
-	initMu.Unlock()
-	if err != nil {
-		return cliResult{err: err}
-	}
-	root := NewRootCmd("zarf", true, dockerCli, BuildInfo{Version: "v0.0.0-test"})
-	root.SetArgs(withPlainHTTP(args))
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	err = root.ExecuteContext(ctx)
-	return cliResult{stdout: out.String(), stderr: errb.String(), err: err}
+// The fault matrix publishes matrixPackage: a .tar.zst with one file for
+// each way publish sends a blob, so that every fault meets every path.
+var matrixFiles = []struct {
+	path string
+	size int64
+}{
+	// Over registry's monolithicMax (4 MiB): POST, one streaming PATCH of
+	// the whole blob, PUT. Over journey's spoolLimit (1 MiB): read straight
+	// from the decompressor, so a retry decompresses the archive again.
+	{"components/app.tar", 4<<20 + 64<<10},
+	// Over spoolLimit, under monolithicMax: sent in the commit PUT, read
+	// from the decompressor; a retry decompresses again.
+	{"components/mid.tar", 1<<20 + 128<<10},
+	// Spooled in memory and sent in the commit PUT.
+	{"components/lib.tar", 48 << 10},
 }
 
-// authConfigFor writes a DOCKER_CONFIG holding user:pass for host.
-func authConfigFor(t testing.TB, host, user, pass string) string {
+// matrixContent is the content of matrixFiles[i] for seed.
+func matrixContent(seed uint64, i int) layouttest.Content {
+	return layouttest.Random(matrixFiles[i].size, seed*16+uint64(i))
+}
+
+// matrixPackage builds ns/faulty:0.0.1 with matrixFiles for seed.
+func matrixPackage(t testing.TB, seed uint64) string {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, host, base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+	files := map[string]layouttest.Content{"values.yaml": layouttest.String("replicas: 1\n")}
+	for i, f := range matrixFiles {
+		files[f.path] = matrixContent(seed, i)
+	}
+	return layouttest.Build(t, t.TempDir(), layouttest.Spec{Name: faultPkgName, Files: files})
+}
+
+// site is a kind of request a seeded fault lands on.
+type site struct {
+	name  string
+	match faultproxy.Matcher
+}
+
+// The sites of each step. Every one must occur in a clean run (takeCensus
+// checks), so a seeded fault on it always fires.
+var (
+	publishSites = []site{
+		{"blob HEAD", faultproxy.BlobHead},
+		{"upload POST", faultproxy.UploadStart},
+		{"streaming PATCH", faultproxy.UploadPatch},
+		{"commit PUT", faultproxy.UploadPut},
+		{"manifest PUT", faultproxy.ManifestPut},
+	}
+	pullSites = []site{
+		{"manifest GET", faultproxy.ManifestGet},
+		{"blob GET", faultproxy.BlobGet},
+	}
+)
+
+// census counts the requests of each site in a clean publish and pull of a
+// matrix package, by "step/site".
+type census map[string]int
+
+// takeCensus publishes and pulls a matrix package without faults, counting
+// each site's requests. It also checks that the package takes the paths
+// matrixFiles says: one streaming PATCH of app.tar, mid.tar in a commit PUT.
+func takeCensus(t *testing.T) census {
+	var mu sync.Mutex
+	counts, step := census{}, "publish"
+	count := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			for _, s := range append(slices.Clone(publishSites), pullSites...) {
+				if s.match(r) {
+					counts[step+"/"+s.name]++
+				}
+			}
+			mu.Unlock()
+			next.ServeHTTP(w, r)
+		})
+	}
+	reg := testregistry.Start(t, testregistry.WithHandler(count))
+	cfg := emptyConfig(t)
+	src := matrixPackage(t, 0)
+	mustSucceed(t, runCLI(t, cfg, "publish", src, "oci://"+reg.Host+"/ns", "--plain-http", "-q"))
+	var streamed, inPut bool
+	for _, l := range reg.Requests() {
+		streamed = streamed || l.Method == http.MethodPatch && l.RequestContentRange == "" && l.BytesIn == matrixFiles[0].size
+		inPut = inPut || l.Method == http.MethodPut && l.IsBlobUpload() && l.BytesIn == matrixFiles[1].size
+	}
+	if !streamed || !inPut {
+		t.Fatalf("app.tar in one streaming PATCH: %v, mid.tar in its commit PUT: %v; matrixFiles no longer fit the upload paths", streamed, inPut)
+	}
+	mu.Lock()
+	step = "pull"
+	mu.Unlock()
+	r := mustSucceed(t, runCLI(t, cfg, "pull", "oci://"+reg.Host+"/ns/"+faultPkgName+":0.0.1", "--plain-http",
+		"-a", "amd64", "-o", t.TempDir(), "--cache", t.TempDir()))
+	if err := diffPackages(src, strings.TrimSpace(r.stdout)); err != nil {
 		t.Fatal(err)
 	}
-	return dir
-}
-
-// pkgFileDigests lists path → digest of a package on disk, opened (and so
-// validated) by layout.
-func pkgFileDigests(path string) (map[string]string, error) {
-	pkg, err := layout.Open(context.Background(), path)
-	if err != nil {
-		return nil, err
-	}
-	defer pkg.Close()
-	out := map[string]string{}
-	// Walk hashes every byte, so a pulled package is checked end to end.
-	err = pkg.Walk(context.Background(), func(f layout.File, r io.Reader) error {
-		out[f.Path] = f.Digest
-		_, err := io.Copy(io.Discard, r)
-		return err
-	})
-	return out, err
-}
-
-// diffPackages fails unless got holds exactly the files of want.
-func diffPackages(want, got string) error {
-	w, err := pkgFileDigests(want)
-	if err != nil {
-		return fmt.Errorf("source: %w", err)
-	}
-	g, err := pkgFileDigests(got)
-	if err != nil {
-		return fmt.Errorf("pulled: %w", err)
-	}
-	if len(w) != len(g) {
-		return fmt.Errorf("pulled %d files, want %d", len(g), len(w))
-	}
-	for p, d := range w {
-		if g[p] != d {
-			return fmt.Errorf("pulled %s is %q, want %q", p, g[p], d)
+	for st, sites := range map[string][]site{"publish": publishSites, "pull": pullSites} {
+		for _, s := range sites {
+			if counts[st+"/"+s.name] == 0 {
+				t.Fatalf("a clean %s sends no %s: drop it from the fault sites", st, s.name)
+			}
 		}
 	}
-	return nil
+	return counts
 }
+
+// fault is what one step of one run injects.
+type fault struct {
+	scenarios []faultproxy.Scenario
+	name      string // the scenario that must fire,
+	times     int    // exactly this often
+	site      string // where it lands: "commit PUT", "app.tar"
+	where     string // and in detail: "commit PUT #3 ×2", "app.tar at 1234 ×1"
+}
+
+// onSite puts f on the requests of one site, after skipping the first few:
+// both vary with the seed (and salt, so that the rows of one seed differ),
+// so that over the seeds a fault meets every kind of request, early and
+// late in the run. A scenario without a matcher would only ever hit the
+// first requests: the ping and the first HEADs.
+func onSite(seed, salt uint64, step string, sites []site, c census, f faultproxy.Scenario) fault {
+	s := sites[(seed+salt)%uint64(len(sites))]
+	rng := rand.New(rand.NewPCG(seed, salt))
+	skip := rng.IntN(c[step+"/"+s.name])
+	if f.Match == nil {
+		f.Match = s.match
+	} else {
+		f.Match = faultproxy.All(f.Match, s.match)
+	}
+	var scs []faultproxy.Scenario
+	if skip > 0 { // Count 0 would pass every request
+		scs = append(scs, faultproxy.Scenario{Name: "pass", Match: s.match, Count: skip, Action: faultproxy.Pass()})
+	}
+	return fault{scenarios: append(scs, f), name: f.Name, times: f.Count, site: s.name,
+		where: fmt.Sprintf("%s #%d ×%d", s.name, skip+1, f.Count)}
+}
+
+// uploadOf matches the upload requests that carry a whole blob of size
+// bytes: the streaming PATCH or the commit PUT with the bytes, first sent
+// or sent again from the start.
+func uploadOf(size int64) faultproxy.Matcher {
+	return func(r *http.Request) bool { return faultproxy.UploadData(r) && r.ContentLength == size }
+}
+
+// hasToken matches requests that carry credentials.
+func hasToken(r *http.Request) bool { return r.Header.Get("Authorization") != "" }
 
 // transientCase is a fault a publish and a pull must get through.
 type transientCase struct {
 	name string
 	// bearerTTL > 0 puts a token server with that token lifetime in front.
 	bearerTTL time.Duration
-	publish   func(seed uint64) []faultproxy.Scenario
-	pull      func(seed uint64) []faultproxy.Scenario
-	// fired names the scenario that must have fired at least once per step.
-	fired string
+	// publish and pull are the faults of each step for a seed (nil: none).
+	publish, pull func(seed uint64, c census) fault
 }
 
-// transientCases are the faults of issue #4 that retries must absorb.
-// Counts and cut points vary with the seed.
+// transientCases are the faults of issue #4 that retries must absorb. Where
+// they land, how often and where a cut falls vary with the seed.
 func transientCases() []transientCase {
-	burst := func(status int) transientCase {
-		s := func(seed uint64) []faultproxy.Scenario {
-			return []faultproxy.Scenario{faultproxy.ServerError(status, 1+int(seed%3), nil)}
+	burst := func(status int, salt uint64) transientCase {
+		f := func(sites []site, step string) func(uint64, census) fault {
+			return func(seed uint64, c census) fault {
+				return onSite(seed, salt, step, sites, c, faultproxy.ServerError(status, 1+int(seed%3), nil))
+			}
 		}
-		return transientCase{name: fmt.Sprintf("%d-burst", status), publish: s, pull: s, fired: faultproxy.NameServerError}
+		return transientCase{name: fmt.Sprintf("%d-burst", status), publish: f(publishSites, "publish"), pull: f(pullSites, "pull")}
 	}
-	slowOnce := func(m faultproxy.Matcher) faultproxy.Scenario {
-		// Held past the token's lifetime, the request reaches the token
-		// check with an expired token: a re-auth in the middle of the run.
-		s := faultproxy.Slow(2500*time.Millisecond, m)
-		s.Count = 1
-		return s
+	rateLimit := func(sites []site, step string) func(uint64, census) fault {
+		return func(seed uint64, c census) fault {
+			return onSite(seed, 3, step, sites, c, faultproxy.RateLimit(1+int(seed%2), nil))
+		}
+	}
+	expire := func(sites []site, step string) func(uint64, census) fault {
+		return func(seed uint64, c census) fault {
+			// Held past the token's lifetime, the request reaches the token
+			// check with an expired token: a re-auth in the middle of the
+			// run. Only requests with a token: a challenge proves nothing.
+			return onSite(seed, 4, step, sites, c, faultproxy.Scenario{Name: faultproxy.NameSlow, Count: 1,
+				Match: hasToken, Action: faultproxy.Delay(2500 * time.Millisecond)})
+		}
 	}
 	return []transientCase{
-		{name: "drop-upload", fired: faultproxy.NameDropUpload,
-			publish: func(seed uint64) []faultproxy.Scenario {
-				return []faultproxy.Scenario{faultproxy.DropUpload(int64(1+seed*7919%(200<<10)), 1+int(seed%2))}
-			}},
-		{name: "drop-download", fired: "drop-app",
-			pull: func(seed uint64) []faultproxy.Scenario {
-				// Cut the big layer's download inside its body.
-				return []faultproxy.Scenario{{Name: "drop-app", Count: 1 + int(seed%2),
-					Match:  faultproxy.All(faultproxy.BlobGet, faultproxy.Ref(faultAppContent(seed).Digest())),
-					Action: faultproxy.DropResponseAfter(int64(1 + seed*7919%(200<<10)))}}
-			}},
-		{name: "drop-metadata", fired: faultproxy.NameDropDownload,
-			pull: func(seed uint64) []faultproxy.Scenario {
-				// The first blob GET is zarf.yaml: cut it a few bytes in.
-				return []faultproxy.Scenario{faultproxy.DropDownload(int64(1+seed*13%100), 1)}
-			}},
-		burst(500), burst(502), burst(503),
-		{name: "429-retry-after", fired: faultproxy.NameRateLimit,
-			publish: func(seed uint64) []faultproxy.Scenario {
-				return []faultproxy.Scenario{faultproxy.RateLimit(1, faultproxy.Not(faultproxy.Method("GET")))}
-			},
-			pull: func(seed uint64) []faultproxy.Scenario {
-				return []faultproxy.Scenario{faultproxy.RateLimit(1, faultproxy.BlobGet)}
-			}},
-		{name: "token-expiry", bearerTTL: 2 * time.Second, fired: faultproxy.NameSlow,
-			publish: func(uint64) []faultproxy.Scenario { return []faultproxy.Scenario{slowOnce(faultproxy.UploadPut)} },
-			pull:    func(uint64) []faultproxy.Scenario { return []faultproxy.Scenario{slowOnce(faultproxy.BlobGet)} }},
+		{name: "drop-upload", publish: func(seed uint64, _ census) fault {
+			// Cut a seeded file's upload at a seeded byte, once or twice.
+			i := int(seed % uint64(len(matrixFiles)))
+			f := matrixFiles[i]
+			at := 1 + int64(seed*7919)%(f.size-1)
+			n := 1 + int(seed%2)
+			return fault{name: "drop", times: n, site: path.Base(f.path), where: fmt.Sprintf("%s at %d ×%d", path.Base(f.path), at, n),
+				scenarios: []faultproxy.Scenario{{Name: "drop", Count: n, Match: uploadOf(f.size), Action: faultproxy.DropRequestAfter(at)}}}
+		}},
+		{name: "drop-download", pull: func(seed uint64, _ census) fault {
+			// Cut a seeded file's download at a seeded byte, once or twice
+			// (the second cut lands in the resumed download).
+			i := int(seed % uint64(len(matrixFiles)))
+			f := matrixFiles[i]
+			at := 1 + int64(seed*7919)%(f.size-1)
+			n := 1 + int(seed%2)
+			return fault{name: "drop", times: n, site: path.Base(f.path), where: fmt.Sprintf("%s at %d ×%d", path.Base(f.path), at, n),
+				scenarios: []faultproxy.Scenario{{Name: "drop", Count: n,
+					Match:  faultproxy.All(faultproxy.BlobGet, faultproxy.Ref(matrixContent(seed, i).Digest())),
+					Action: faultproxy.DropResponseAfter(at)}}}
+		}},
+		{name: "drop-metadata", pull: func(seed uint64, _ census) fault {
+			// The first blob GET is zarf.yaml: cut it a few bytes in.
+			at := int64(1 + seed*13%100)
+			return fault{name: faultproxy.NameDropDownload, times: 1, site: "zarf.yaml", where: fmt.Sprintf("zarf.yaml at %d", at),
+				scenarios: []faultproxy.Scenario{faultproxy.DropDownload(at, 1)}}
+		}},
+		burst(500, 0), burst(502, 1), burst(503, 2),
+		{name: "429-retry-after", publish: rateLimit(publishSites, "publish"), pull: rateLimit(pullSites, "pull")},
+		{name: "token-expiry", bearerTTL: 2 * time.Second, publish: expire(publishSites, "publish"), pull: expire(pullSites, "pull")},
 	}
 }
 
 // TestFaultMatrix publishes and pulls a package through every transient
 // fault, runsPerFault times each with different seeds, and prints the
-// matrix. Runs of one fault go in parallel: most of their time is spent in
-// retry waits.
+// matrix with where the faults landed. Runs of one fault go in parallel:
+// most of their time is spent in retry waits.
 func TestFaultMatrix(t *testing.T) {
 	const runsPerFault = 10
 	t.Setenv("DOCKER_CONFIG", emptyConfig(t))
+	start := time.Now()
+	c := takeCensus(t)
+	// One package per seed, shared by the rows: publish only reads it.
+	srcs := map[uint64]string{}
+	for seed := uint64(1); seed <= runsPerFault; seed++ {
+		srcs[seed] = matrixPackage(t, seed)
+	}
 	type row struct {
 		name          string
 		tried, passed int
+		sites         []string // distinct "step: site"
+		placements    int      // distinct placements in detail
 	}
-	var (
-		mu   sync.Mutex
-		rows []row
-	)
-	start := time.Now()
+	var rows []row
 	for _, tc := range transientCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			// Goroutines, not t.Parallel: -parallel defaults to GOMAXPROCS
 			// (2 here) and these runs mostly sleep.
-			var wg sync.WaitGroup
+			var (
+				wg           sync.WaitGroup
+				mu           sync.Mutex
+				sites, where []string
+			)
 			passed := 0
 			for seed := uint64(1); seed <= runsPerFault; seed++ {
 				wg.Go(func() {
-					if err := transientRun(t, tc, seed); err != nil {
+					faults, err := transientRun(t, tc, seed, srcs[seed], c)
+					mu.Lock()
+					defer mu.Unlock()
+					for _, f := range faults {
+						sites, where = append(sites, f.site), append(where, f.where)
+					}
+					if err != nil {
 						t.Error(err)
 						return
 					}
-					mu.Lock()
 					passed++
-					mu.Unlock()
 				})
 			}
 			wg.Wait()
-			mu.Lock()
-			rows = append(rows, row{tc.name, runsPerFault, passed})
-			mu.Unlock()
+			slices.Sort(sites)
+			slices.Sort(where)
+			rows = append(rows, row{tc.name, runsPerFault, passed, slices.Compact(sites), len(slices.Compact(where))})
 		})
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "fault matrix (publish + pull per run, %s):\n", time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(&b, "  %-18s %5s %6s\n", "scenario", "runs", "passed")
+	fmt.Fprintf(&b, "fault matrix (publish + pull per run, census %v, %s):\n", c, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(&b, "  %-16s %4s %6s %10s  %s\n", "scenario", "runs", "passed", "placements", "sites hit")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "  %-18s %5d %6d\n", r.name, r.tried, r.passed)
+		fmt.Fprintf(&b, "  %-16s %4d %6d %10d  %s\n", r.name, r.tried, r.passed, r.placements, strings.Join(r.sites, ", "))
 	}
 	t.Log(b.String())
 }
 
-// transientRun is one publish and one pull of a fresh package through a
-// fresh registry with tc's faults on, then a comparison of what came back.
-func transientRun(t *testing.T, tc transientCase, seed uint64) error {
+// transientRun is one publish and one pull of src, the matrix package for
+// seed, through a fresh registry with tc's faults on, then a comparison of
+// what came back. It returns the faults it injected.
+func transientRun(t *testing.T, tc transientCase, seed uint64, src string, c census) ([]fault, error) {
 	p := faultproxy.New(seed)
 	opts := []testregistry.Option{testregistry.WithHandler(p.Middleware)}
 	cfg := emptyConfig(t)
@@ -248,37 +328,41 @@ func transientRun(t *testing.T, tc transientCase, seed uint64) error {
 	if tc.bearerTTL > 0 {
 		cfg = authConfigFor(t, reg.Host, "fault", "fault-pass")
 	}
-	src := faultPackage(t, seed)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	steps := []struct {
-		name      string
-		scenarios func(uint64) []faultproxy.Scenario
-		args      []string
+		name   string
+		faults func(uint64, census) fault
+		args   []string
 	}{
 		{"publish", tc.publish, []string{"publish", src, "oci://" + reg.Host + "/ns", "--plain-http", "-q"}},
 		{"pull", tc.pull, []string{"pull", "oci://" + reg.Host + "/ns/" + faultPkgName + ":0.0.1", "--plain-http",
 			"-a", "amd64", "-o", t.TempDir(), "--cache", t.TempDir()}},
 	}
+	var faults []fault
 	for _, st := range steps {
 		p.Clear()
-		if st.scenarios != nil {
-			p.Set(st.scenarios(seed)...)
+		var f fault
+		if st.faults != nil {
+			f = st.faults(seed, c)
+			p.Set(f.scenarios...)
+			f.site, f.where = st.name+": "+f.site, st.name+": "+f.where
+			faults = append(faults, f)
 		}
-		r := cliRunShared(ctx, cfg, st.args...)
+		r := execCLI(ctx, cfg, st.args...)
 		if r.err != nil {
-			return fmt.Errorf("%s (seed %d): %s\nstderr: %s", st.name, seed, Describe(r.err), r.stderr)
+			return faults, fmt.Errorf("%s (seed %d, %s): %s\nstderr: %s", st.name, seed, f.where, Describe(r.err), r.stderr)
 		}
-		if st.scenarios != nil && p.Fired(tc.fired) == 0 {
-			return fmt.Errorf("%s (seed %d): the %s fault never fired", st.name, seed, tc.fired)
+		if got := p.Fired(f.name); st.faults != nil && got != f.times {
+			return faults, fmt.Errorf("%s (seed %d): the fault on %s fired %d times, want %d", st.name, seed, f.where, got, f.times)
 		}
 		if st.name == "pull" {
 			if err := diffPackages(src, strings.TrimSpace(r.stdout)); err != nil {
-				return fmt.Errorf("seed %d: %w", seed, err)
+				return faults, fmt.Errorf("seed %d: %w", seed, err)
 			}
 		}
 	}
-	return nil
+	return faults, nil
 }
 
 // TestFaultsTolerated are registry quirks a publish or pull must accept as
@@ -355,7 +439,7 @@ func TestPullTagMovedStaysConsistent(t *testing.T) {
 	var moveErr error
 	p.Set(faultproxy.TagMoved("ns/"+faultPkgName, "0.0.1", func() {
 		// runCLI's t.Setenv is not for this goroutine; the env is already set.
-		moveErr = cliRunShared(context.Background(), cfg, "publish", second, "oci://"+reg.Host+"/ns", "--plain-http", "-q").err
+		moveErr = execCLI(context.Background(), cfg, "publish", second, "oci://"+reg.Host+"/ns", "--plain-http", "-q").err
 	}))
 	out := t.TempDir()
 	r := mustSucceed(t, runCLI(t, cfg, "pull", "oci://"+reg.Host+"/ns/"+faultPkgName+":0.0.1", "--plain-http", "-a", "amd64", "-o", out, "--no-cache"))

@@ -1,8 +1,11 @@
 package plugin
 
 import (
+	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/docker-zarf/docker-zarf/internal/testfixtures"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/docker-zarf/docker-zarf/layout"
 )
 
 // unpackFixture extracts a package archive's files into dir (test inputs only).
@@ -90,4 +94,54 @@ func getManifest(t *testing.T, reg *testregistry.Registry, repo, ref string) (st
 func sha256Hash(b []byte) v1.Hash {
 	sum := sha256.Sum256(b)
 	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
+}
+
+// authConfigFor writes a DOCKER_CONFIG holding user:pass for host.
+func authConfigFor(t testing.TB, host, user, pass string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, host, base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// pkgFileDigests lists path → digest of a package on disk, opened (and so
+// validated) by layout.
+func pkgFileDigests(path string) (map[string]string, error) {
+	pkg, err := layout.Open(context.Background(), path)
+	if err != nil {
+		return nil, err
+	}
+	defer pkg.Close()
+	out := map[string]string{}
+	// Walk hashes every byte, so a pulled package is checked end to end.
+	err = pkg.Walk(context.Background(), func(f layout.File, r io.Reader) error {
+		out[f.Path] = f.Digest
+		_, err := io.Copy(io.Discard, r)
+		return err
+	})
+	return out, err
+}
+
+// diffPackages fails unless got holds exactly the files of want.
+func diffPackages(want, got string) error {
+	w, err := pkgFileDigests(want)
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	g, err := pkgFileDigests(got)
+	if err != nil {
+		return fmt.Errorf("pulled: %w", err)
+	}
+	if len(w) != len(g) {
+		return fmt.Errorf("pulled %d files, want %d", len(g), len(w))
+	}
+	for p, d := range w {
+		if g[p] != d {
+			return fmt.Errorf("pulled %s is %q, want %q", p, g[p], d)
+		}
+	}
+	return nil
 }

@@ -1,8 +1,6 @@
 package plugin
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -18,67 +16,6 @@ import (
 	"github.com/docker-zarf/docker-zarf/layout/layouttest"
 	"github.com/docker-zarf/docker-zarf/manifest"
 )
-
-// buildDZBinary compiles the real docker-zarf binary into a temp directory.
-func buildDZBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "docker-zarf")
-	cmd := exec.Command("go", "build", "-o", bin, "../cmd/docker-zarf")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building docker-zarf: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// dzResult is one run of the binary.
-type dzResult struct {
-	stdout, stderr string
-	code           int
-	killed         bool // the test killed it before it finished
-}
-
-// dzStart starts bin with args and DOCKER_CONFIG=cfg, its output captured;
-// the process is killed if it outlives 60 s or the test.
-func dzStart(t *testing.T, bin, cfg string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	cmd := exec.CommandContext(ctx, bin, withPlainHTTP(args)...)
-	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+cfg)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd, &out, &errb
-}
-
-// dzRun runs bin with args and DOCKER_CONFIG=cfg; killAfter > 0 sends
-// SIGKILL after that long.
-func dzRun(t *testing.T, bin, cfg string, killAfter time.Duration, args ...string) dzResult {
-	t.Helper()
-	cmd, out, errb := dzStart(t, bin, cfg, args...)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	res := dzResult{}
-	var err error
-	if killAfter > 0 {
-		select {
-		case err = <-done:
-		case <-time.After(killAfter):
-			_ = cmd.Process.Kill() // SIGKILL: no handler, no cleanup
-			res.killed = true
-			err = <-done
-		}
-	} else {
-		err = <-done
-	}
-	res.stdout, res.stderr = out.String(), errb.String()
-	if res.code = cmd.ProcessState.ExitCode(); err != nil && res.code == 0 {
-		res.code = -1
-	}
-	return res
-}
 
 // killTestPackage has enough layers that a slowed publish spends a while in
 // flight.
@@ -98,13 +35,17 @@ func killTestPackage(t *testing.T) string {
 // points, counted in requests the registry saw so that the kills spread over
 // the whole publish whatever the machine's speed; whenever the tag exists
 // afterwards, its index, manifest and every blob must be in the registry.
+// Kills around the two manifest PUTs pin the order: no tag before the index
+// PUT, and a tag once the registry has stored it.
 func TestKillPublishNeverTagsIncomplete(t *testing.T) {
-	bin := buildDZBinary(t)
+	bin := pluginBinary(t)
 	src := killTestPackage(t)
 	cfg := emptyConfig(t)
-	// publish kills the process when the registry gets request number at
-	// (before it is handled, or after it was answered); at 0 it never kills.
-	publish := func(at int, afterAnswer bool) (dzResult, *testregistry.Registry) {
+	// publish kills the process at request number at of the registry: on
+	// its arrival (the registry still handles it, so a request whose body
+	// had arrived whole still takes effect), or after the registry handled
+	// it, before the answer reaches the process. At 0 it never kills.
+	publish := func(at int, afterAnswer bool) (binResult, *testregistry.Registry) {
 		p := faultproxy.New(1)
 		reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
 		procs := make(chan *os.Process, 1)
@@ -120,10 +61,14 @@ func TestKillPublishNeverTagsIncomplete(t *testing.T) {
 			if afterAnswer {
 				action = faultproxy.AfterResponse(kill)
 			}
-			p.Set(faultproxy.Scenario{Name: "pass", Count: at - 1, Action: faultproxy.Pass()},
-				faultproxy.Scenario{Name: "kill", Count: 1, Action: action})
+			if at > 1 { // Count 0 would pass every request
+				p.Add(faultproxy.Scenario{Name: "pass", Count: at - 1, Action: faultproxy.Pass()})
+			}
+			p.Add(faultproxy.Scenario{Name: "kill", Count: 1, Action: action})
 		}
-		r := dzRunWith(t, bin, cfg, procs, "publish", src, "oci://"+reg.Host+"/ns", "--plain-http", "-q", "--concurrency", "2")
+		run := startProcess(t, exec.Command(bin, "publish", src, "oci://"+reg.Host+"/ns", "--plain-http", "-q", "--concurrency", "2"), cfg)
+		procs <- run.cmd.Process
+		r := run.wait(t, 0)
 		r.killed = p.Fired("kill") > 0
 		p.Clear()
 		return r, reg
@@ -142,37 +87,36 @@ func TestKillPublishNeverTagsIncomplete(t *testing.T) {
 	if r.code != 0 || len(puts) != 2 || !assertTagComplete(t, reg, "ns/"+faultPkgName, "0.0.1") {
 		t.Fatalf("publish without a kill: exit %d, manifest PUTs at %v: %s", r.code, puts, r.stderr)
 	}
+	type point struct {
+		at    int
+		after bool // kill after the registry handled the request
+	}
+	points := []point{{puts[0], false}, {puts[0], true}, {puts[1], false}, {puts[1], true}}
 	rng := rand.New(rand.NewPCG(4, 2))
-	points := []int{puts[0], puts[0], puts[1], puts[1]} // before and after each answer
-	for range 4 {
-		points = append(points, 1+rng.IntN(total))
+	for i := range 4 {
+		points = append(points, point{1 + rng.IntN(total), i%2 == 1})
 	}
 	tagged := 0
-	for i, at := range points {
-		after := i%2 == 1
-		r, reg := publish(at, after)
+	for _, pt := range points {
+		r, reg := publish(pt.at, pt.after)
 		if !r.killed || r.code == 0 {
-			t.Fatalf("kill at request %d/%d: killed=%v exit=%d", at, total, r.killed, r.code)
+			t.Fatalf("kill at request %d/%d: killed=%v exit=%d", pt.at, total, r.killed, r.code)
 		}
 		isTagged := assertTagComplete(t, reg, "ns/"+faultPkgName, "0.0.1")
+		t.Logf("killed at request %d of %d (after the registry handled it: %v): tagged=%v", pt.at, total, pt.after, isTagged)
+		switch {
+		case pt.at < puts[1] && isTagged:
+			t.Fatalf("killed at request %d, before the index PUT (%d), yet the tag exists", pt.at, puts[1])
+		case pt.at == puts[1] && pt.after && !isTagged:
+			t.Fatalf("killed after the registry stored the index (request %d), yet there is no tag", pt.at)
+		}
 		if isTagged {
 			tagged++
 		}
-		t.Logf("killed at request %d of %d (after its answer: %v): tagged=%v", at, total, after, isTagged)
 	}
 	if tagged == 0 {
-		t.Log("no kill landed after the tag was written")
+		t.Fatal("no kill landed after the tag was written: the completeness check never saw a tag")
 	}
-}
-
-// dzRunWith runs bin and sends its process on procs once started, for a
-// fault action that kills it.
-func dzRunWith(t *testing.T, bin, cfg string, procs chan<- *os.Process, args ...string) dzResult {
-	t.Helper()
-	cmd, out, errb := dzStart(t, bin, cfg, args...)
-	procs <- cmd.Process
-	_ = cmd.Wait()
-	return dzResult{stdout: out.String(), stderr: errb.String(), code: cmd.ProcessState.ExitCode()}
 }
 
 // assertTagComplete reports whether repo:tag exists, failing the test if it
@@ -223,7 +167,7 @@ func manifestStatus(t *testing.T, reg *testregistry.Registry, repo, ref string) 
 // must never appear until a pull completes, and the next pull resumes from
 // the cache and produces the right package.
 func TestKillPullLeavesNoOutput(t *testing.T) {
-	bin := buildDZBinary(t)
+	bin := pluginBinary(t)
 	src := killTestPackage(t)
 	p := faultproxy.New(1)
 	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
@@ -238,7 +182,7 @@ func TestKillPullLeavesNoOutput(t *testing.T) {
 	killed := 0
 	for i := range 4 {
 		after := time.Duration(30+rng.IntN(300)) * time.Millisecond
-		r := dzRun(t, bin, cfg, after, args...)
+		r := startProcess(t, exec.Command(bin, withPlainHTTP(args)...), cfg).wait(t, after)
 		if !r.killed {
 			break // it finished: the cache already held enough
 		}
@@ -254,7 +198,7 @@ func TestKillPullLeavesNoOutput(t *testing.T) {
 		t.Fatal("no pull was killed mid-flight")
 	}
 	p.Clear()
-	r := dzRun(t, bin, cfg, 0, args...)
+	r := runBinaryWith(t, cfg, args...)
 	if r.code != 0 {
 		t.Fatalf("pull after the kills: %s", r.stderr)
 	}
@@ -266,14 +210,13 @@ func TestKillPullLeavesNoOutput(t *testing.T) {
 // TestBinaryErrorIsOneLine checks the real process: a failure exits 1 with
 // one line on stderr and no stack trace.
 func TestBinaryErrorIsOneLine(t *testing.T) {
-	bin := buildDZBinary(t)
 	cfg := emptyConfig(t)
 	for _, args := range [][]string{
 		{"pull", "oci://127.0.0.1:1/ns/pkg:1.0.0", "--plain-http", "--retries", "0"},
 		{"publish", filepath.Join(t.TempDir(), "missing.tar.zst"), "oci://127.0.0.1:1/ns"},
 		{"inspect", "oci://127.0.0.1:1/NS/pkg:1.0.0"},
 	} {
-		r := dzRun(t, bin, cfg, 0, args...)
+		r := runBinaryWith(t, cfg, args...)
 		msg := strings.TrimRight(r.stderr, "\n")
 		if r.code != ExitFailure || strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "Error: ") ||
 			strings.Contains(msg, "goroutine ") || strings.Contains(msg, "panic") {

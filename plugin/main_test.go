@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,75 +19,6 @@ import (
 	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
 )
-
-// What the test binary is stamped with, as `make build` stamps a release.
-const (
-	binVersion = "v1.2.3-test"
-	binCommit  = "0123456789abcdef"
-)
-
-// builtBinary is the docker-zarf binary the process-level tests share: one
-// build per `go test` run, removed by TestMain.
-var builtBinary struct {
-	once     sync.Once
-	dir, bin string
-	err      error
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if builtBinary.dir != "" {
-		os.RemoveAll(builtBinary.dir)
-	}
-	os.Exit(code)
-}
-
-// pluginBinary builds cmd/docker-zarf (once) with the release ldflags.
-func pluginBinary(t *testing.T) string {
-	t.Helper()
-	b := &builtBinary
-	b.once.Do(func() {
-		if b.dir, b.err = os.MkdirTemp("", "docker-zarf-bin-"); b.err != nil {
-			return
-		}
-		b.bin = filepath.Join(b.dir, "docker-zarf")
-		cmd := exec.Command("go", "build", "-trimpath", "-o", b.bin,
-			"-ldflags", "-X main.version="+binVersion+" -X main.commit="+binCommit, "../cmd/docker-zarf")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.err = fmt.Errorf("building docker-zarf: %v\n%s", err, out)
-		}
-	})
-	if b.err != nil {
-		t.Fatal(b.err)
-	}
-	return b.bin
-}
-
-// binResult is one run of a process.
-type binResult struct {
-	stdout, stderr string
-	code           int
-}
-
-// runBinary runs the built plugin standalone with an empty DOCKER_CONFIG.
-func runBinary(t *testing.T, args ...string) binResult {
-	t.Helper()
-	return runProcess(t, exec.Command(pluginBinary(t), withPlainHTTP(args)...), emptyConfig(t))
-}
-
-func runProcess(t *testing.T, cmd *exec.Cmd, configDir string) binResult {
-	t.Helper()
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+configDir, "NO_COLOR=")
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatalf("running %v: %v", cmd.Args, err)
-	}
-	return binResult{stdout: out.String(), stderr: errb.String(), code: cmd.ProcessState.ExitCode()}
-}
 
 func TestExitCode(t *testing.T) {
 	cases := []struct {
@@ -158,37 +87,28 @@ func TestBinaryInterruptExits130(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
 	p.Set(faultproxy.Slow(time.Minute, faultproxy.UploadStart))
 
-	var out, errb bytes.Buffer
-	cmd := exec.Command(bin, "publish", demoAmd64, "oci://"+reg.Host+"/slow", "--plain-http")
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+emptyConfig(t))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	proc := startProcess(t, exec.Command(bin, "publish", demoAmd64, "oci://"+reg.Host+"/slow", "--plain-http"), emptyConfig(t))
 	deadline := time.Now().Add(20 * time.Second)
 	for p.Fired(faultproxy.NameSlow) == 0 {
 		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatalf("the publish never reached an upload\nstderr: %s", errb.String())
+			t.Fatalf("the publish never reached an upload\nstderr: %s", proc.wait(t, time.Millisecond).stderr)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := proc.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case <-done:
+	case <-proc.done:
 	case <-time.After(15 * time.Second):
-		_ = cmd.Process.Kill()
 		t.Fatal("publish still running 15 s after SIGINT")
 	}
-	if code := cmd.ProcessState.ExitCode(); code != ExitCanceled {
-		t.Fatalf("exit code %d after SIGINT, want %d\nstderr: %s", code, ExitCanceled, errb.String())
+	r := proc.wait(t, 0)
+	if r.code != ExitCanceled {
+		t.Fatalf("exit code %d after SIGINT, want %d\nstderr: %s", r.code, ExitCanceled, r.stderr)
 	}
-	if !strings.Contains(errb.String(), "Cancelled") || out.Len() != 0 {
-		t.Fatalf("stdout %q, stderr %q: want nothing on stdout and the cancellation on stderr", out.String(), errb.String())
+	if !strings.Contains(r.stderr, "Cancelled") || r.stdout != "" {
+		t.Fatalf("stdout %q, stderr %q: want nothing on stdout and the cancellation on stderr", r.stdout, r.stderr)
 	}
 }
 

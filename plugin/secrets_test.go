@@ -131,11 +131,10 @@ func TestDebugNeverPrintsSecrets(t *testing.T) {
 
 // TestDebugFlagOfTheBinary runs the real binary with docker's global -D.
 func TestDebugFlagOfTheBinary(t *testing.T) {
-	bin := buildDZBinary(t)
 	tap := &tokenTap{}
 	reg := testregistry.Start(t, testregistry.WithHandler(tap.wrap), testregistry.WithBearerAuth(secretUser, secretPass, 0))
 	cfg := authConfigFor(t, reg.Host, secretUser, secretPass)
-	r := dzRun(t, bin, cfg, 0, "-D", "publish", faultPackage(t, 22), "oci://"+reg.Host+"/ns", "--plain-http")
+	r := runBinaryWith(t, cfg, "-D", "publish", faultPackage(t, 22), "oci://"+reg.Host+"/ns", "--plain-http")
 	if r.code != 0 {
 		t.Fatalf("publish -D: exit %d: %s", r.code, r.stderr)
 	}

@@ -49,7 +49,9 @@ func Inspect(ctx context.Context, c *registry.Client, ref name.Reference, o Insp
 		return nil, err
 	}
 	res := &Inspected{Layers: rp.layers}
-	if o.LayersOnly && o.Verify.Policy == signature.Never {
+	// Listing layers needs only the manifest; the signature is read
+	// when the user asked for it (a key, or --verify=always).
+	if o.LayersOnly && (o.Verify.Policy == signature.Never || (o.Verify.Key == nil && o.Verify.Policy != signature.Always)) {
 		return res, nil
 	}
 	def, raw, err := rp.definition(ctx, c)

@@ -25,6 +25,7 @@ deps: ## Install the system tools the tests need (tmux, zstd, curl) when missing
 unit: ## Unit and integration tests, every package under the race detector (real registries started in-process)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 14m ./...
+	$(GO) test -count=1 -run 'TestBigPackageMemory' ./layout
 
 fuzz: ## Each fuzz target for $(FUZZTIME)
 	scripts/fuzz.sh $(FUZZTIME)

@@ -353,7 +353,7 @@ func transientRun(t *testing.T, tc transientCase, seed uint64, src string, c cen
 		if r.err != nil {
 			return faults, fmt.Errorf("%s (seed %d, %s): %s\nstderr: %s", st.name, seed, f.where, Describe(r.err), r.stderr)
 		}
-		if got := p.Fired(f.name); st.faults != nil && got != f.times {
+		if got := p.Fired(f.name); st.faults != nil && !firedAsSet(f, got) {
 			return faults, fmt.Errorf("%s (seed %d): the fault on %s fired %d times, want %d", st.name, seed, f.where, got, f.times)
 		}
 		if st.name == "pull" {
@@ -517,4 +517,15 @@ func TestChunkedUploadResumes(t *testing.T) {
 	if !resumed || in >= 2*blob {
 		t.Fatalf("resumed %v, %d bytes sent for a %d byte blob", resumed, in, blob)
 	}
+}
+
+// firedAsSet tells whether a fault fired as often as it was set to. A cut
+// upload resumes from the registry's offset, so the next request sends only
+// the rest, which can be shorter than the cut point: a drop-upload fault
+// set for n cuts may need fewer. Every other fault fires exactly n times.
+func firedAsSet(f fault, got int) bool {
+	if f.name == faultproxy.NameDropUpload {
+		return got >= 1 && got <= f.times
+	}
+	return got == f.times
 }

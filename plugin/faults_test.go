@@ -226,8 +226,8 @@ func transientCases() []transientCase {
 			f := matrixFiles[i]
 			at := 1 + int64(seed*7919)%(f.size-1)
 			n := 1 + int(seed%2)
-			return fault{name: "drop", times: n, site: path.Base(f.path), where: fmt.Sprintf("%s at %d ×%d", path.Base(f.path), at, n),
-				scenarios: []faultproxy.Scenario{{Name: "drop", Count: n, Match: uploadOf(f.size), Action: faultproxy.DropRequestAfter(at)}}}
+			return fault{name: dropUploadName, times: n, site: path.Base(f.path), where: fmt.Sprintf("%s at %d ×%d", path.Base(f.path), at, n),
+				scenarios: []faultproxy.Scenario{{Name: dropUploadName, Count: n, Match: uploadOf(f.size), Action: faultproxy.DropRequestAfter(at)}}}
 		}},
 		{name: "drop-download", pull: func(seed uint64, _ census) fault {
 			// Cut a seeded file's download at a seeded byte, once or twice
@@ -519,12 +519,16 @@ func TestChunkedUploadResumes(t *testing.T) {
 	}
 }
 
+// dropUploadName names the matrix's upload cuts, whose count is an upper
+// bound (see firedAsSet).
+const dropUploadName = "drop-upload"
+
 // firedAsSet tells whether a fault fired as often as it was set to. A cut
 // upload resumes from the registry's offset, so the next request sends only
 // the rest, which can be shorter than the cut point: a drop-upload fault
 // set for n cuts may need fewer. Every other fault fires exactly n times.
 func firedAsSet(f fault, got int) bool {
-	if f.name == faultproxy.NameDropUpload {
+	if f.name == dropUploadName {
 		return got >= 1 && got <= f.times
 	}
 	return got == f.times

@@ -15,6 +15,7 @@ import (
 	"github.com/docker-zarf/docker-zarf/manifest"
 	"github.com/docker-zarf/docker-zarf/progress"
 	"github.com/docker-zarf/docker-zarf/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // StreamMin is the size from which, with no cache to fill, a blob bound for
@@ -79,15 +80,11 @@ func (p *pipeline) run(ctx context.Context, dst string, concurrency int) (int64,
 
 // total is the bytes the pull accounts for, each blob once.
 func (p *pipeline) total() int64 {
-	seen := map[string]bool{}
-	var n int64
+	blobs := make([]v1.Descriptor, 0, len(p.layers))
 	for _, l := range p.layers {
-		if !seen[l.Digest] {
-			seen[l.Digest] = true
-			n += l.Size
-		}
+		blobs = append(blobs, layerDescriptor(l))
 	}
-	return n
+	return uniqueSize(blobs)
 }
 
 // direct tells the blobs that skip the store and stream into the archive.

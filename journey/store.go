@@ -118,7 +118,7 @@ func (s *blobStore) lock(ctx context.Context, digest string) (func(), error) {
 	if s.scratch {
 		return func() {}, nil
 	}
-	fl := flock.New(s.path(digest) + claim.Suffix)
+	fl := flock.New(lockPath(s.dir, digest))
 	if _, err := fl.TryLockContext(ctx, lockPoll); err != nil {
 		return nil, fmt.Errorf("locking %s in the cache: %w", digest, err)
 	}
@@ -131,9 +131,7 @@ func (s *blobStore) has(l manifest.Layer) bool {
 	return err == nil && fi.Size() == l.Size
 }
 
-func (s *blobStore) path(digest string) string {
-	return filepath.Join(s.dir, "blobs", "sha256", strings.TrimPrefix(digest, "sha256:"))
-}
+func (s *blobStore) path(digest string) string { return blobFile(s.dir, digest, false) }
 
 // acquire returns with the blob's lock held when this pull must fill it,
 // or cached when the blob is complete in the store, already or once
@@ -171,7 +169,7 @@ func (s *blobStore) fetch(ctx context.Context, c *registry.Client, repo name.Rep
 	}
 	defer unlock()
 	var have int64
-	if fi, err := os.Stat(p + ".partial"); err == nil {
+	if fi, err := os.Stat(p + partialSuffix); err == nil {
 		have = fi.Size()
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return 0, false, err
@@ -208,7 +206,7 @@ func (s *blobStore) put(ctx context.Context, l manifest.Layer, b []byte, tr prog
 // from, and which the caller's lock makes this process's alone) and
 // renames it to p.
 func writeThenRename(p string, b []byte) error {
-	tmp, err := os.Create(p + ".partial")
+	tmp, err := os.Create(p + partialSuffix)
 	if err != nil {
 		return err
 	}

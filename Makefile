@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 PLUGIN_DIR ?= $(or $(DOCKER_CONFIG),$(HOME)/.docker)/cli-plugins
 FUZZTIME ?= 5s
 
-.PHONY: build install test deps unit fuzz e2e cross demo bench release clean
+.PHONY: build install test deps unit fuzz e2e cross demo bench compat release clean
 
 build: ## Build bin/docker-zarf
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/docker-zarf ./cmd/docker-zarf
@@ -41,6 +41,9 @@ demo: build ## Start a registry, publish a sample package, inspect it and pull i
 
 bench: build ## Benchmark against oras and crane (see scripts/bench)
 	scripts/bench
+
+compat: build ## Round trips with the real Zarf CLI v0.84.0, built once into ~/.cache (not part of test)
+	scripts/compat
 
 release: ## Cross-build every platform into dist/ with SHA256SUMS
 	scripts/release.sh '$(VERSION)' '$(COMMIT)'

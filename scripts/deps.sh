@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the tools `make test` needs that this
-# machine lacks: tmux (terminal tests), zstd and curl (scripts). Go tools
+# machine lacks: tmux (terminal tests), zstd and curl (scripts), and whatever the caller names
+# (make compat needs jq). Go tools
 # are pinned and installed by the scripts that use them.
 set -euo pipefail
 need=()
-for tool in tmux zstd curl; do
+for tool in tmux zstd curl "$@"; do
   command -v "$tool" >/dev/null || need+=("$tool")
 done
 ((${#need[@]} == 0)) && exit 0

@@ -3,20 +3,19 @@ package plugin
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
-	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/docker-zarf/docker-zarf/journey"
+	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 )
 
 // newCacheCmd is `docker zarf cache`, the pull cache made visible, in the
@@ -48,11 +47,11 @@ type cacheFlags struct {
 
 func (o *cacheFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.dir, "cache", "", "Blob cache directory (default: $XDG_CACHE_HOME/docker-zarf or the platform equivalent)")
-	fs.StringVar(&o.format, "format", "text", "Output format: text or json")
+	fs.StringVar(&o.format, "format", formatter.Text, "Output format: text or json")
 }
 
 func (o *cacheFlags) validate() error {
-	if o.format != "text" && o.format != "json" {
+	if o.format != formatter.Text && o.format != formatter.JSON {
 		return fmt.Errorf("--format %q is not one of text, json", o.format)
 	}
 	return nil
@@ -82,13 +81,13 @@ the next pull of the same blob resumes it.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCacheLs(dockerCli, opts)
 		},
-		ValidArgsFunction: noCompletion,
+		ValidArgsFunction: completion.None,
 	}
 	fs := cmd.Flags()
 	opts.addFlags(fs)
 	fs.BoolVarP(&opts.quiet, "quiet", "q", false, "Only show the digests of complete blobs")
 	fs.BoolVar(&opts.noTrunc, "no-trunc", false, "Show whole digests")
-	registerFlagCompletions(cmd)
+	completion.RegisterFlags(cmd)
 	return cmd
 }
 
@@ -102,8 +101,8 @@ func runCacheLs(dockerCli command.Cli, opts cacheLsOptions) error {
 	}
 	w := dockerCli.Out()
 	switch {
-	case opts.format == "json":
-		return printJSON(w, info)
+	case opts.format == formatter.JSON:
+		return formatter.WriteJSON(w, info)
 	case opts.quiet:
 		for _, b := range info.Blobs {
 			if !b.Partial {
@@ -112,42 +111,7 @@ func runCacheLs(dockerCli command.Cli, opts cacheLsOptions) error {
 		}
 		return nil
 	}
-	return printCache(w, info, opts.noTrunc, time.Now())
-}
-
-// printCache writes the table and, as `docker buildx du` does, the totals
-// under it.
-func printCache(w io.Writer, info journey.CacheInfo, noTrunc bool, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
-	fmt.Fprintln(tw, "DIGEST\tSIZE\tLAST USED")
-	for _, b := range info.Blobs {
-		digest := b.Digest
-		if !noTrunc {
-			digest = shortDigest(digest)
-		}
-		switch {
-		case b.InUse:
-			digest += " (pulling)"
-		case b.Partial:
-			digest += " (partial)"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", digest, units.HumanSize(float64(b.Size)), units.HumanDuration(now.Sub(b.LastUsed))+" ago")
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintf(w, "\nCache:        %s\nReclaimable:  %s\nTotal:        %s\n",
-		safe(info.Dir), units.HumanSize(float64(info.Reclaimable)), units.HumanSize(float64(info.Size)))
-	return err
-}
-
-// shortDigest is the 12 hex digits docker shows of an image ID.
-func shortDigest(d string) string {
-	hex := strings.TrimPrefix(d, "sha256:")
-	if len(hex) > 12 {
-		hex = hex[:12]
-	}
-	return hex
+	return formatter.Cache(w, info, opts.noTrunc, time.Now())
 }
 
 type cachePruneOptions struct {
@@ -174,14 +138,14 @@ are always kept.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCachePrune(cmd.Context(), dockerCli, opts)
 		},
-		ValidArgsFunction: noCompletion,
+		ValidArgsFunction: completion.None,
 	}
 	fs := cmd.Flags()
 	opts.addFlags(fs)
 	fs.BoolVarP(&opts.force, "force", "f", false, "Do not prompt for confirmation")
 	fs.BoolVarP(&opts.all, "all", "a", false, "Remove every blob not in use, not just partial downloads")
 	fs.StringArrayVar(&opts.filters, "filter", nil, "Provide `filter` values (e.g. \"until=24h\")")
-	registerFlagCompletions(cmd)
+	completion.RegisterFlags(cmd)
 	return cmd
 }
 
@@ -202,23 +166,23 @@ func runCachePrune(ctx context.Context, dockerCli command.Cli, opts cachePruneOp
 	if !opts.force {
 		// JSON keeps stdout for itself; docker asks on stdout.
 		out := dockerCli.Out()
-		if opts.format == "json" {
+		if opts.format == formatter.JSON {
 			out = dockerCli.Err()
 		}
-		ok, err := confirm(ctx, dockerCli.In(), out, pruneWarning(dir, opts.all, until))
+		ok, err := confirm(ctx, dockerCli.In(), out, formatter.PruneWarning(dir, opts.all, until))
 		if err != nil || !ok {
 			// Saying no is no failure: docker exits 0 and says nothing.
 			return err
 		}
 	}
 	res, err := journey.PruneCache(ctx, dir, journey.PruneOptions{All: opts.all, Until: until})
-	if opts.format == "json" {
-		if perr := printJSON(dockerCli.Out(), res); err == nil {
+	if opts.format == formatter.JSON {
+		if perr := formatter.WriteJSON(dockerCli.Out(), res); err == nil {
 			err = perr
 		}
 		return err
 	}
-	printPruned(dockerCli.Out(), res)
+	formatter.Pruned(dockerCli.Out(), res)
 	return err
 }
 
@@ -240,45 +204,6 @@ func pruneUntil(filters []string) (time.Duration, error) {
 	return until, nil
 }
 
-func pruneWarning(dir string, all bool, until time.Duration) string {
-	what := "all partial downloads"
-	switch {
-	case until > 0:
-		what = "all blobs and partial downloads not used in the last " + shortDuration(until)
-	case all:
-		what = "all blobs"
-	}
-	return fmt.Sprintf("WARNING! This will remove %s in the cache %s that no running pull holds.\nAre you sure you want to continue?", what, safe(dir))
-}
-
-// shortDuration writes 24h rather than Go's 24h0m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
-// printPruned lists what went and the space it freed, in docker's words.
-func printPruned(w io.Writer, res journey.PruneResult) {
-	if len(res.Removed) > 0 {
-		fmt.Fprintln(w, "Deleted cache blobs:")
-		for _, b := range res.Removed {
-			if b.Partial {
-				fmt.Fprintln(w, b.Digest+" (partial)")
-			} else {
-				fmt.Fprintln(w, b.Digest)
-			}
-		}
-		fmt.Fprintln(w)
-	}
-	fmt.Fprintln(w, "Total reclaimed space:", units.HumanSize(float64(res.Reclaimed)))
-}
-
 // confirm asks message followed by " [y/N] " and tells whether the answer
 // was y or Y, as docker's prompt.Confirm does (docker/cli keeps it
 // internal). Ctrl-C while it waits cancels ctx and returns its error; no
@@ -297,10 +222,4 @@ func confirm(ctx context.Context, in io.Reader, out io.Writer, message string) (
 	case ok := <-answer:
 		return ok, nil
 	}
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

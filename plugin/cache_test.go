@@ -20,6 +20,7 @@ import (
 
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
 	"github.com/docker-zarf/docker-zarf/journey"
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 )
 
 // runCLIInput is runCLIContext with stdin reading in: how a test answers
@@ -182,7 +183,7 @@ func TestCacheLsAfterPull(t *testing.T) {
 // humanSize is docker's way of writing sizes (units.HumanSize).
 func humanSize(n int64) string {
 	var b bytes.Buffer
-	printPruned(&b, journey.PruneResult{Reclaimed: n})
+	formatter.Pruned(&b, journey.PruneResult{Reclaimed: n})
 	return strings.TrimSpace(strings.TrimPrefix(b.String(), "Total reclaimed space:"))
 }
 

@@ -12,16 +12,16 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// completion is what one `__complete` answered: the candidates (without
+// completed is what one `__complete` answered: the candidates (without
 // descriptions) and the directive.
-type completion struct {
+type completed struct {
 	values    []string
 	directive cobra.ShellCompDirective
 }
 
 // parseCompletion reads cobra's __complete protocol: one candidate a line
 // ("value\tdescription"), then ":<directive>".
-func parseCompletion(t *testing.T, out string) completion {
+func parseCompletion(t *testing.T, out string) completed {
 	t.Helper()
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	last := lines[len(lines)-1]
@@ -32,7 +32,7 @@ func parseCompletion(t *testing.T, out string) completion {
 	if err != nil {
 		t.Fatalf("directive %q: %v", last, err)
 	}
-	c := completion{directive: cobra.ShellCompDirective(d)}
+	c := completed{directive: cobra.ShellCompDirective(d)}
 	for _, l := range lines[:len(lines)-1] {
 		v, _, _ := strings.Cut(l, "\t")
 		c.values = append(c.values, v)
@@ -40,7 +40,7 @@ func parseCompletion(t *testing.T, out string) completion {
 	return c
 }
 
-func (c completion) check(t *testing.T, want []string, directive cobra.ShellCompDirective) {
+func (c completed) check(t *testing.T, want []string, directive cobra.ShellCompDirective) {
 	t.Helper()
 	for _, w := range want {
 		if !slices.Contains(c.values, w) {

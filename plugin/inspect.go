@@ -2,18 +2,15 @@ package plugin
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"text/tabwriter"
 
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
-	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
 	"github.com/docker-zarf/docker-zarf/journey"
-	"github.com/docker-zarf/docker-zarf/manifest"
+	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 )
 
 type inspectOptions struct {
@@ -43,7 +40,7 @@ layer are fetched: a few kilobytes, whatever the package's size.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return opts.remote.explain(runInspect(cmd.Context(), dockerCli, info, &opts, args[0]))
 		},
-		ValidArgsFunction: completePackageFiles,
+		ValidArgsFunction: completion.PackageFiles,
 	}
 	fs := cmd.Flags()
 	opts.remote.addFlags(fs)
@@ -52,7 +49,7 @@ layer are fetched: a few kilobytes, whatever the package's size.`,
 	fs.BoolVar(&opts.layers, "layers", false, "List each layer's title, size, digest and media type")
 	fs.StringVar(&opts.sbom, "sbom", "", "Fetch sboms.tar and extract it into this directory")
 	opts.sig.addFlags(fs)
-	registerFlagCompletions(cmd)
+	completion.RegisterFlags(cmd)
 	return cmd
 }
 
@@ -67,12 +64,12 @@ func runInspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 	out := dockerCli.Out()
 	switch {
 	case opts.layers:
-		return printLayers(out, opts.output.format, res.Layers)
+		return formatter.Layers(out, opts.output.format, res.Layers)
 	case opts.sbom != "":
 		fmt.Fprintf(opts.output.chatter(dockerCli), "Extracted SBOMs into %s\n", opts.sbom)
 		return nil
 	case opts.output.json():
-		return writeIndentedJSON(out, res.JSON)
+		return formatter.WriteIndentedJSON(out, res.JSON)
 	}
 	_, err = out.Write(res.Raw)
 	return err
@@ -97,38 +94,4 @@ func inspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *i
 		return nil, err
 	}
 	return journey.Inspect(ctx, c, ref, jo)
-}
-
-func printLayers(w io.Writer, format string, layers []manifest.Layer) error {
-	if format == "json" {
-		type row struct {
-			Title     string `json:"title"`
-			Size      int64  `json:"size"`
-			Digest    string `json:"digest"`
-			MediaType string `json:"mediaType"`
-		}
-		rows := make([]row, 0, len(layers))
-		for _, l := range layers {
-			rows = append(rows, row{l.Title, l.Size, l.Digest, manifest.MediaTypeLayer})
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TITLE\tSIZE\tDIGEST\tMEDIA TYPE")
-	for _, l := range layers {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safe(l.Title), units.BytesSize(float64(l.Size)), l.Digest, manifest.MediaTypeLayer)
-	}
-	return tw.Flush()
-}
-
-func writeIndentedJSON(w io.Writer, doc []byte) error {
-	var v any
-	if err := json.Unmarshal(doc, &v); err != nil {
-		return err
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
-	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
 	"github.com/docker-zarf/docker-zarf/journey"
+	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
@@ -37,12 +36,12 @@ func newListCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return opts.remote.explain(runList(cmd.Context(), dockerCli, info, &opts, args[0]))
 		},
-		ValidArgsFunction: noCompletion,
+		ValidArgsFunction: completion.None,
 	}
 	opts.remote.addFlags(cmd.Flags())
 	opts.output.addFlags(cmd.Flags(), "Print only the tags")
 	cmd.Flags().BoolVar(&opts.digests, "digests", false, "Show the digest each tag points at")
-	registerFlagCompletions(cmd)
+	completion.RegisterFlags(cmd)
 	return cmd
 }
 
@@ -70,30 +69,9 @@ func runList(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *l
 	}
 	if opts.output.quiet && !opts.output.json() {
 		for _, r := range rows {
-			fmt.Fprintln(dockerCli.Out(), safe(r.Tag))
+			fmt.Fprintln(dockerCli.Out(), formatter.Safe(r.Tag))
 		}
 		return nil
 	}
-	return opts.output.print(dockerCli.Out(), rows, "", func(w io.Writer) error { return printTags(w, rows, opts.digests) })
-}
-
-func printTags(w io.Writer, rows []journey.Tag, digests bool) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	if digests {
-		fmt.Fprintln(tw, "TAG\tARCHITECTURES\tSIZE\tDIGEST")
-	} else {
-		fmt.Fprintln(tw, "TAG\tARCHITECTURES\tSIZE")
-	}
-	for _, r := range rows {
-		archs := safe(strings.Join(r.Architectures, ","))
-		if archs == "" {
-			archs = "-"
-		}
-		if digests {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safe(r.Tag), archs, units.BytesSize(float64(r.Size)), r.Digest)
-			continue
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", safe(r.Tag), archs, units.BytesSize(float64(r.Size)))
-	}
-	return tw.Flush()
+	return opts.output.print(dockerCli.Out(), rows, "", func(w io.Writer) error { return formatter.Tags(w, rows, opts.digests) })
 }

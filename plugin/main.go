@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli-plugins/metadata"
 	cliplugin "github.com/docker/cli/cli-plugins/plugin"
@@ -46,7 +47,7 @@ func Main(args []string, info BuildInfo) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(dockerCli.Err(), safe(Describe(err)))
+	fmt.Fprintln(dockerCli.Err(), formatter.Safe(Describe(err)))
 	return exitCode(err)
 }
 
@@ -89,4 +90,15 @@ func exitCode(err error) int {
 		return st.StatusCode
 	}
 	return ExitFailure
+}
+
+// Describe is the line the user reads for err: docker's own usage errors
+// as they are (they carry the usage text on purpose), every other error
+// in formatter's words.
+func Describe(err error) string {
+	var st cli.StatusError
+	if errors.As(err, &st) {
+		return st.Error()
+	}
+	return formatter.Describe(err)
 }

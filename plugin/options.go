@@ -10,6 +10,7 @@ import (
 	"github.com/docker/go-units"
 	"github.com/spf13/pflag"
 
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
@@ -77,21 +78,11 @@ func (o *remoteOptions) explain(err error) error {
 	}
 	if rerr.StatusCode == http.StatusUnauthorized || rerr.StatusCode == http.StatusForbidden {
 		if o.kc.hadCredentials(rerr.Host) {
-			return &credentialsError{err: err, host: rerr.Host, status: rerr.StatusCode}
+			return formatter.RejectedCredentials(err, rerr.Host, rerr.StatusCode)
 		}
 	}
 	return err
 }
-
-// credentialsError is a 401 or 403 for credentials docker login stored.
-type credentialsError struct {
-	err    error
-	host   string
-	status int
-}
-
-func (e *credentialsError) Error() string { return e.err.Error() }
-func (e *credentialsError) Unwrap() error { return e.err }
 
 // sideOptions are copy's per-registry transport flags, oras cp's
 // --from-plain-http and --to-plain-http and their TLS pair. --plain-http
@@ -145,7 +136,7 @@ func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo, tune ...fu
 // warner prints journey warnings on stderr as docker does.
 func warner(dockerCli command.Cli) func(string, ...any) {
 	return func(format string, args ...any) {
-		fmt.Fprintln(dockerCli.Err(), "WARNING: "+safe(fmt.Sprintf(format, args...)))
+		fmt.Fprintln(dockerCli.Err(), "WARNING: "+formatter.Safe(fmt.Sprintf(format, args...)))
 	}
 }
 

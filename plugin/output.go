@@ -1,20 +1,15 @@
 package plugin
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/pflag"
 
+	"github.com/docker-zarf/docker-zarf/journey"
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker-zarf/docker-zarf/progress"
-)
-
-// Output formats: the same two on every command, as docker's --format.
-const (
-	formatText = "text"
-	formatJSON = "json"
 )
 
 // outputOptions are --format and --quiet, shared by every command. Results
@@ -26,18 +21,18 @@ type outputOptions struct {
 }
 
 func (o *outputOptions) addFlags(fs *pflag.FlagSet, quietHelp string) {
-	fs.StringVar(&o.format, "format", formatText, `Output format: "text" or "json"`)
+	fs.StringVar(&o.format, "format", formatter.Text, `Output format: "text" or "json"`)
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, quietHelp)
 }
 
 func (o *outputOptions) validate() error {
-	if o.format != formatText && o.format != formatJSON {
+	if o.format != formatter.Text && o.format != formatter.JSON {
 		return fmt.Errorf("--format %q is not one of text, json", o.format)
 	}
 	return nil
 }
 
-func (o *outputOptions) json() bool { return o.format == formatJSON }
+func (o *outputOptions) json() bool { return o.format == formatter.JSON }
 
 // chatter is where lines that are not the result go: stderr, or nowhere
 // with --quiet.
@@ -53,7 +48,7 @@ func (o *outputOptions) chatter(dockerCli command.Cli) io.Writer {
 func (o *outputOptions) print(w io.Writer, v any, quietLine string, text func(io.Writer) error) error {
 	switch {
 	case o.json():
-		return writeJSON(w, v)
+		return formatter.WriteJSON(w, v)
 	case o.quiet:
 		if quietLine == "" {
 			return nil
@@ -62,12 +57,6 @@ func (o *outputOptions) print(w io.Writer, v any, quietLine string, text func(io
 		return err
 	}
 	return text(w)
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // tracker picks the progress face: bars on a terminal, plain lines in logs
@@ -81,5 +70,10 @@ func (o *outputOptions) tracker(dockerCli command.Cli, verb string) progress.Tra
 	if dockerCli.Err().IsTerminal() {
 		mode = progress.ModeBars
 	}
-	return safeTracker{progress.New(dockerCli.Err(), mode, progress.WithVerb(verb))}
+	return formatter.SafeTracker(progress.New(dockerCli.Err(), mode, progress.WithVerb(verb)))
+}
+
+// printPublished prints what publish or copy did (formatter.Published).
+func (o *outputOptions) printPublished(w io.Writer, res journey.Published, head string) error {
+	return o.print(w, res, res.Reference, func(w io.Writer) error { return formatter.Published(w, res, head) })
 }

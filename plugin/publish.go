@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/docker/cli/cli"
@@ -13,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-zarf/docker-zarf/journey"
+	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker-zarf/docker-zarf/signature"
 )
 
@@ -59,7 +60,7 @@ touching the local disk.`,
 			}
 			return opts.remote.explain(runPublish(cmd.Context(), dockerCli, info, &opts, args[0], args[1]))
 		},
-		ValidArgsFunction: completePackageFiles,
+		ValidArgsFunction: completion.PackageFiles,
 	}
 	fs := cmd.Flags()
 	opts.remote.addFlags(fs)
@@ -72,7 +73,7 @@ touching the local disk.`,
 	fs.StringVar(&opts.signPass, "signing-key-pass", "", "Password of the signing key (default: $COSIGN_PASSWORD)")
 	fs.StringVar(&opts.flavor, "flavor", "", "For a package source (a directory whose zarf.yaml has no checksums.txt): publish the components of this flavor as a skeleton, as zarf package publish --flavor does")
 	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to copy from an oci:// source (default: this machine's); for a package on disk, the architecture it must be built for")
-	registerFlagCompletions(cmd)
+	completion.RegisterFlags(cmd)
 	return cmd
 }
 
@@ -111,10 +112,10 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 		Progress:    tr,
 		Warnf:       warner(dockerCli),
 	})
-	if err := finish(tr, err, "uploaded"); err != nil {
+	if err := formatter.Finish(tr, err, "uploaded"); err != nil {
 		return err
 	}
-	return printPublished(dockerCli.Out(), opts.output, res, "Published "+res.Reference)
+	return opts.output.printPublished(dockerCli.Out(), res, "Published "+res.Reference)
 }
 
 // runCopy copies a package between registries. The source and the target
@@ -144,10 +145,10 @@ func runCopy(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *p
 	res, err := journey.Copy(ctx, srcClient, dstClient, from, ns, journey.CopyOptions{
 		Arch: opts.arch, Tag: opts.tag, Concurrency: opts.remote.concurrency, Progress: tr, Warnf: warner(dockerCli),
 	})
-	if err := finish(tr, err, "copied"); err != nil {
+	if err := formatter.Finish(tr, err, "copied"); err != nil {
 		return err
 	}
-	return printPublished(dockerCli.Out(), opts.output, res, fmt.Sprintf("Copied %s to %s", from, res.Reference))
+	return opts.output.printPublished(dockerCli.Out(), res, fmt.Sprintf("Copied %s to %s", from, res.Reference))
 }
 
 // signingKey loads --signing-key, decrypted with --signing-key-pass or, as
@@ -179,21 +180,4 @@ func parsePublishTarget(s string) (name.Repository, error) {
 		return repo, fmt.Errorf("invalid repository %q: publish takes oci://REGISTRY/NAMESPACE without a tag (use --tag)", s)
 	}
 	return repo, err
-}
-
-// printPublished prints what publish or copy did: the reference, the
-// manifest and index digests, and the manifest the tag held before for
-// this architecture, as docker push prints its digest.
-func printPublished(w io.Writer, o outputOptions, res journey.Published, head string) error {
-	return o.print(w, res, res.Reference, func(w io.Writer) error {
-		fmt.Fprintln(w, safe(head))
-		fmt.Fprintf(w, "%s: digest: %s size: %d\n", safe(res.Architecture), res.Digest, res.Size)
-		if res.IndexDigest != "" {
-			fmt.Fprintf(w, "index: %s\n", res.IndexDigest)
-		}
-		if res.Replaced != "" {
-			fmt.Fprintf(w, "replaced %s %s → %s\n", safe(res.Architecture), res.Replaced, res.Digest)
-		}
-		return nil
-	})
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/layout"
+	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
@@ -48,7 +50,7 @@ resumes where it stopped.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return opts.remote.explain(runPull(cmd.Context(), dockerCli, info, &opts, args[0]))
 		},
-		ValidArgsFunction: noCompletion,
+		ValidArgsFunction: completion.None,
 	}
 	fs := cmd.Flags()
 	opts.remote.addFlags(fs)
@@ -60,7 +62,7 @@ resumes where it stopped.`,
 	fs.BoolVar(&opts.noCache, "no-cache", false, "Do not use the blob cache")
 	opts.output.addFlags(fs, "Print only the path written")
 	opts.sig.addFlags(fs)
-	registerFlagCompletions(cmd)
+	completion.RegisterFlags(cmd)
 	return cmd
 }
 
@@ -99,7 +101,7 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *p
 	if opts.noCache {
 		kept = "fetched, none kept (--no-cache)"
 	}
-	if err := finish(tr, err, kept); err != nil {
+	if err := formatter.Finish(tr, err, kept); err != nil {
 		return err
 	}
 	if len(opts.components) > 0 {
@@ -120,7 +122,7 @@ func (o *pullOptions) packageFormat(dockerCli command.Cli) (layout.Format, error
 	switch f := layout.Format(o.output.format); f {
 	case layout.FormatTarZst, layout.FormatTar, layout.FormatDir:
 		fmt.Fprintf(dockerCli.Err(), "WARNING: --format %s is deprecated for the package's form; use --package-format %s\n", f, f)
-		s, o.output.format = string(f), formatText
+		s, o.output.format = string(f), formatter.Text
 	}
 	switch f := layout.Format(s); f {
 	case layout.FormatTarZst, layout.FormatTar, layout.FormatDir:
@@ -133,7 +135,7 @@ func (o *pullOptions) packageFormat(dockerCli command.Cli) (layout.Format, error
 // user who meant the output format would find a directory named json.
 func checkOutputFlag(dir string) error {
 	switch dir {
-	case formatJSON, formatText, "yaml":
+	case formatter.JSON, formatter.Text, "yaml":
 		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 			return nil // a directory of that name that exists was meant
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/docker-zarf/docker-zarf/plugin/completion"
 	"github.com/docker/cli/cli"
 	cliplugin "github.com/docker/cli/cli-plugins/plugin"
 	"github.com/docker/cli/cli/command"
@@ -56,7 +57,7 @@ DOCKER_CONFIG exactly as docker does.`,
 		newVerifyCmd(dockerCli, info),
 		newVersionCmd(dockerCli, info),
 		newCacheCmd(dockerCli, info),
-		newCompletionCmd(),
+		completion.NewCommand(),
 		newHelpCmd(),
 	)
 	return cmd

@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/docker-zarf/docker-zarf/journey"
+	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker-zarf/docker-zarf/signature"
 )
 
@@ -34,7 +36,7 @@ func (o *signatureOptions) verify(dockerCli command.Cli, out outputOptions) (jou
 	v := journey.Verify{Policy: o.policy, Report: func(res signature.Outcome) {
 		switch {
 		case res.Warning != nil:
-			fmt.Fprintln(dockerCli.Err(), "WARNING: "+safe(res.WarningText()))
+			fmt.Fprintln(dockerCli.Err(), "WARNING: "+formatter.Safe(res.WarningText()))
 		case res.Verified:
 			fmt.Fprintln(out.chatter(dockerCli), signature.MsgVerified)
 			if res.Legacy {
@@ -80,14 +82,14 @@ each downloaded byte against that digest.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return opts.remote.explain(runVerify(cmd.Context(), dockerCli, info, &opts, args[0]))
 		},
-		ValidArgsFunction: completePackageFiles,
+		ValidArgsFunction: completion.PackageFiles,
 	}
 	fs := cmd.Flags()
 	opts.remote.addFlags(fs)
 	opts.output.addFlags(fs, "Print nothing but errors")
 	fs.StringVarP(&opts.sig.key, "key", "k", "", "Path to the cosign public key the signature must verify with (required)")
 	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to verify (default: this machine's)")
-	registerFlagCompletions(cmd)
+	completion.RegisterFlags(cmd)
 	return cmd
 }
 
@@ -124,7 +126,6 @@ func runVerify(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts 
 		fmt.Fprintln(dockerCli.Err(), "WARNING: "+signature.MsgLegacy)
 	}
 	return opts.output.print(dockerCli.Out(), res, "", func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "%s\n%s: signature and %d checksums\n", signature.MsgVerified, safe(res.Package), res.Files)
-		return err
+		return formatter.Verified(w, signature.MsgVerified, res)
 	})
 }

@@ -1,24 +1,15 @@
 package plugin
 
 import (
-	"fmt"
-	"io"
 	"runtime"
 	"runtime/debug"
 
+	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
 )
-
-type versionInfo struct {
-	Version             string `json:"version"`
-	Commit              string `json:"commit,omitempty"`
-	GoVersion           string `json:"goVersion"`
-	Platform            string `json:"platform"`
-	GoContainerRegistry string `json:"goContainerRegistry,omitempty"`
-	DockerCLI           string `json:"dockerCli,omitempty"`
-}
 
 func newVersionCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
 	var out outputOptions
@@ -32,20 +23,16 @@ func newVersionCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
 				return err
 			}
 			v := buildVersion(info)
-			return out.print(dockerCli.Out(), v, v.Version, func(w io.Writer) error {
-				_, err := fmt.Fprintf(w, "docker-zarf %s\n commit: %s\n go: %s %s\n go-containerregistry: %s\n docker/cli: %s\n",
-					v.Version, orUnknown(v.Commit), v.GoVersion, v.Platform, orUnknown(v.GoContainerRegistry), orUnknown(v.DockerCLI))
-				return err
-			})
+			return out.print(dockerCli.Out(), v, v.Version, v.Text)
 		},
 	}
 	out.addFlags(cmd.Flags(), "Print only the version")
-	registerFlagCompletions(cmd)
+	completion.RegisterFlags(cmd)
 	return cmd
 }
 
-func buildVersion(info BuildInfo) versionInfo {
-	v := versionInfo{
+func buildVersion(info BuildInfo) formatter.Version {
+	v := formatter.Version{
 		Version:   userAgent(info)[len("docker-zarf/"):],
 		Commit:    info.Commit,
 		GoVersion: runtime.Version(),
@@ -71,11 +58,4 @@ func buildVersion(info BuildInfo) versionInfo {
 		}
 	}
 	return v
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 )
 
 // goModVersion is the version go.mod requires of module path.
@@ -41,7 +42,7 @@ func TestVersion(t *testing.T) {
 		}
 	}
 
-	var v versionInfo
+	var v formatter.Version
 	out := mustSucceed(t, runCLI(t, cfg, "version", "--format", "json")).stdout
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatalf("version --format json printed %q: %v", out, err)
@@ -66,7 +67,7 @@ func TestVersionUnstamped(t *testing.T) {
 // TestBinaryVersionEverywhere: the version stamped by -ldflags is the one
 // `version`, the plugin metadata docker reads and the User-Agent all show.
 func TestBinaryVersionEverywhere(t *testing.T) {
-	var v versionInfo
+	var v formatter.Version
 	r := runBinary(t, "version", "--format", "json")
 	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.Version != binVersion || v.Commit != binCommit {
 		t.Fatalf("version --format json: %+v (%v), stderr %q", v, err, r.stderr)

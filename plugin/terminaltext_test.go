@@ -9,21 +9,6 @@ import (
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
 )
 
-func TestSafeEscapesControlCharacters(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain 1.0.0":       "plain 1.0.0",
-		"\x1b[2Jcleared":    `\x1b[2Jcleared`,
-		"bell\a and \r":     `bell\x07 and \x0d`,
-		"usage\n\tlines":    "usage\n\tlines",
-		"rtl\u202eoverride": `rtl\u202eoverride`,
-		"üñí 世界":            "üñí 世界",
-	} {
-		if got := safe(in); got != want {
-			t.Errorf("safe(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestRegistryTextNeverDrivesTheTerminal: a hostile registry's tags and
 // error messages carry ESC[2J (clear screen); what docker-zarf prints of
 // them, through the real binary, holds no raw control character.

@@ -1,4 +1,7 @@
-package plugin
+// Package completion is shell completion for docker-zarf: values of flags,
+// package files, and oci://HOST/ for each registry of `docker login`, as
+// docker/cli's cli/command/completion does for docker's own commands.
+package completion
 
 import (
 	"fmt"
@@ -10,13 +13,16 @@ import (
 	"github.com/docker/cli/cli/config"
 	"github.com/docker/cli/cli/config/configfile"
 	"github.com/spf13/cobra"
+
+	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 )
 
 // architectures offered for -a: what Zarf builds for, plus skeleton.
 var completionArchitectures = []string{"amd64", "arm64", "skeleton"}
 
-// registerFlagCompletions completes the values of the flags a command has.
-func registerFlagCompletions(cmd *cobra.Command) {
+// RegisterFlags completes the values of the flags cmd has, and its
+// oci:// arguments.
+func RegisterFlags(cmd *cobra.Command) {
 	fixed := func(values ...string) cobra.CompletionFunc {
 		return cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)
 	}
@@ -24,7 +30,7 @@ func registerFlagCompletions(cmd *cobra.Command) {
 		_ = cmd.RegisterFlagCompletionFunc("architecture", fixed(completionArchitectures...))
 	}
 	if cmd.Flags().Lookup("format") != nil {
-		_ = cmd.RegisterFlagCompletionFunc("format", fixed(formatText, formatJSON))
+		_ = cmd.RegisterFlagCompletionFunc("format", fixed(formatter.Text, formatter.JSON))
 	}
 	if cmd.Flags().Lookup("package-format") != nil {
 		_ = cmd.RegisterFlagCompletionFunc("package-format", fixed("tar.zst", "tar", "dir"))
@@ -41,8 +47,8 @@ func dirCompletion(*cobra.Command, []string, string) ([]string, cobra.ShellCompD
 	return nil, cobra.ShellCompDirectiveFilterDirs
 }
 
-// completePackageFiles offers local package files for the first argument.
-func completePackageFiles(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+// PackageFiles offers local package files for the first argument.
+func PackageFiles(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -145,14 +151,15 @@ func registryHost(key string) string {
 	return h
 }
 
-func noCompletion(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+// None offers nothing, not even files.
+func None(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return nil, cobra.ShellCompDirectiveNoFileComp
 }
 
-// newCompletionCmd writes a completion script for the standalone binary.
+// NewCommand is `completion SHELL`: it writes a completion script for the standalone binary.
 // Inside docker, `docker zarf <TAB>` completes through docker's own script,
 // which asks the plugin's __complete.
-func newCompletionCmd() *cobra.Command {
+func NewCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell",
 		Short: "Write a shell completion script for the standalone docker-zarf binary",

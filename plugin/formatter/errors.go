@@ -1,4 +1,4 @@
-package plugin
+package formatter
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/docker/cli/cli"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/docker-zarf/docker-zarf/journey"
@@ -20,21 +19,17 @@ import (
 
 // Describe is the one place that turns an error into the line the user
 // reads. Registry failures that have a known remedy say what to do; every
-// other error keeps its wrapped context on a single line.
+// other error keeps its wrapped context on a single line. The line is not
+// yet escaped: the caller prints Safe(Describe(err)).
 func Describe(err error) string {
-	var st cli.StatusError
-	if errors.As(err, &st) {
-		// docker's own usage errors carry the usage text on purpose.
-		return st.Error()
-	}
-	var ce0 *cancelledError
+	var ce0 *CancelledError
 	if errors.As(err, &ce0) {
 		return ce0.msg
 	}
 	if errors.Is(err, context.Canceled) {
 		return "Error: cancelled"
 	}
-	var ce *credentialsError
+	var ce *CredentialsError
 	if errors.As(err, &ce) {
 		return fmt.Sprintf("Error: %s rejected the credentials docker login stored for it (%d %s): run docker login %s again, or check that the account may access this repository",
 			ce.host, ce.status, http.StatusText(ce.status), ce.host)
@@ -118,12 +113,12 @@ func tagNotFound(e *journey.TagNotFoundError) string {
 	switch {
 	case len(e.Tags) == 0:
 		return fmt.Sprintf("%s not found: %s has no tags (is the repository right? a namespace is not a package: name the package, as in oci://%s/NAME)",
-			safe(e.Ref.String()), safe(repo.String()), safe(repo.String()))
+			Safe(e.Ref.String()), Safe(repo.String()), Safe(repo.String()))
 	case e.More:
 		return fmt.Sprintf("tag %s not found in %s; it has %s, … (docker zarf ls oci://%s lists them all)",
-			safe(e.Ref.Identifier()), safe(repo.String()), safe(strings.Join(e.Tags, ", ")), safe(repo.String()))
+			Safe(e.Ref.Identifier()), Safe(repo.String()), Safe(strings.Join(e.Tags, ", ")), Safe(repo.String()))
 	}
-	return fmt.Sprintf("tag %s not found in %s; it has %s", safe(e.Ref.Identifier()), safe(repo.String()), safe(strings.Join(e.Tags, ", ")))
+	return fmt.Sprintf("tag %s not found in %s; it has %s", Safe(e.Ref.Identifier()), Safe(repo.String()), Safe(strings.Join(e.Tags, ", ")))
 }
 
 // tlsRemedy explains a server certificate that does not verify: where
@@ -155,3 +150,20 @@ func tlsReason(err error) string {
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// CredentialsError is a 401 or 403 for credentials that docker login
+// stored: they were rejected, which needs another remedy than missing ones.
+type CredentialsError struct {
+	err    error
+	host   string
+	status int
+}
+
+// RejectedCredentials marks err, a 401 or 403 (status) from host, as a
+// rejection of the credentials docker's config held for host.
+func RejectedCredentials(err error, host string, status int) error {
+	return &CredentialsError{err: err, host: host, status: status}
+}
+
+func (e *CredentialsError) Error() string { return e.err.Error() }
+func (e *CredentialsError) Unwrap() error { return e.err }

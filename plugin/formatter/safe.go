@@ -1,4 +1,4 @@
-package plugin
+package formatter
 
 import (
 	"fmt"
@@ -6,12 +6,12 @@ import (
 	"unicode"
 )
 
-// safe escapes the control characters in s (ESC, BEL, CR, …) as \xNN or
+// Safe escapes the control characters in s (ESC, BEL, CR, …) as \xNN or
 // \uNNNN, so that what a registry or a package says (an error message, a
 // tag, an architecture, a layer title) is shown, never obeyed: ESC[2J in a
 // tag must not clear the user's screen. JSON output needs none of this:
 // encoding/json escapes control characters itself.
-func safe(s string) string {
+func Safe(s string) string {
 	if !strings.ContainsFunc(s, isUnsafe) {
 		return s
 	}

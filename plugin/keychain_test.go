@@ -43,14 +43,3 @@ func TestMissingHelperWarnsAndGoesOnAnonymously(t *testing.T) {
 		t.Fatalf("no warning about the missing helper in %q", r.stderr)
 	}
 }
-
-func TestAuthKeyMapsDockerHub(t *testing.T) {
-	for host, want := range map[string]string{
-		"docker.io": dockerHubKey, "index.docker.io": dockerHubKey, "registry-1.docker.io": dockerHubKey,
-		"ghcr.io": "ghcr.io", "localhost:5000": "localhost:5000",
-	} {
-		if got := authKey(host); got != want {
-			t.Errorf("authKey(%q) = %q, want %q", host, got, want)
-		}
-	}
-}

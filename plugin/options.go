@@ -11,12 +11,13 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/docker-zarf/docker-zarf/plugin/formatter"
+	"github.com/docker-zarf/docker-zarf/plugin/keychain"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
 // remoteOptions are the flags every command that talks to a registry shares.
 type remoteOptions struct {
-	kc          *keychain // made by client; read by explain
+	kc          *keychain.Keychain // made by client; read by explain
 	plainHTTP   bool
 	insecure    bool
 	retries     int
@@ -62,9 +63,9 @@ func (o *remoteOptions) chunkBytes() (int64, error) {
 
 // keychain is the command's one keychain: both sides of a copy share it,
 // and explain asks it afterwards which hosts had credentials.
-func (o *remoteOptions) keychain(dockerCli command.Cli) *keychain {
+func (o *remoteOptions) keychain(dockerCli command.Cli) *keychain.Keychain {
 	if o.kc == nil {
-		o.kc = newKeychain(dockerCli.ConfigFile, dockerCli.Err())
+		o.kc = keychain.New(dockerCli.ConfigFile, dockerCli.Err())
 	}
 	return o.kc
 }
@@ -77,7 +78,7 @@ func (o *remoteOptions) explain(err error) error {
 		return err
 	}
 	if rerr.StatusCode == http.StatusUnauthorized || rerr.StatusCode == http.StatusForbidden {
-		if o.kc.hadCredentials(rerr.Host) {
+		if o.kc.HadCredentials(rerr.Host) {
 			return formatter.RejectedCredentials(err, rerr.Host, rerr.StatusCode)
 		}
 	}

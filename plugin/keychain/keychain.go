@@ -1,4 +1,6 @@
-package plugin
+// Package keychain resolves registry credentials exactly as docker does,
+// from docker's loaded config file, for go-containerregistry's authn.
+package keychain
 
 import (
 	"fmt"
@@ -12,12 +14,12 @@ import (
 // dockerHubKey is where docker login stores Docker Hub credentials.
 const dockerHubKey = "https://index.docker.io/v1/"
 
-// keychain resolves credentials exactly as docker does, through the loaded
+// Keychain resolves credentials exactly as docker does, through the loaded
 // config file's GetAuthConfig (auths, credsStore, credHelpers, identity and
 // registry tokens, DOCKER_AUTH_CONFIG). go-containerregistry's
 // authn.DefaultKeychain is not used: it ignores --config in its existence
 // check and tries host/repo keys that docker never writes.
-type keychain struct {
+type Keychain struct {
 	config func() *configfile.ConfigFile
 	warn   io.Writer
 
@@ -26,13 +28,15 @@ type keychain struct {
 	sent   map[string]bool // hosts credentials were found for
 }
 
-func newKeychain(config func() *configfile.ConfigFile, warn io.Writer) *keychain {
-	return &keychain{config: config, warn: warn, warned: map[string]bool{}, sent: map[string]bool{}}
+// New reads credentials from config (called at each lookup, so that a
+// config docker loads late is seen) and warns on warn.
+func New(config func() *configfile.ConfigFile, warn io.Writer) *Keychain {
+	return &Keychain{config: config, warn: warn, warned: map[string]bool{}, sent: map[string]bool{}}
 }
 
-// hadCredentials tells whether docker's config held credentials for
+// HadCredentials tells whether docker's config held credentials for
 // host: a 401 then means they were rejected, not missing.
-func (k *keychain) hadCredentials(host string) bool {
+func (k *Keychain) HadCredentials(host string) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.sent[authKey(host)]
@@ -41,7 +45,7 @@ func (k *keychain) hadCredentials(host string) bool {
 // Resolve implements authn.Keychain. A helper that is missing or fails is a
 // warning, not an error: the request goes on anonymously, as docker pull does
 // for a public image.
-func (k *keychain) Resolve(target authn.Resource) (authn.Authenticator, error) {
+func (k *Keychain) Resolve(target authn.Resource) (authn.Authenticator, error) {
 	host := authKey(target.RegistryStr())
 	cfg := k.config()
 	if cfg == nil {
@@ -68,7 +72,7 @@ func (k *keychain) Resolve(target authn.Resource) (authn.Authenticator, error) {
 	return authn.FromConfig(a), nil
 }
 
-func (k *keychain) warnOnce(host string, err error) {
+func (k *Keychain) warnOnce(host string, err error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.warned[host] {

@@ -10,16 +10,17 @@ import (
 
 	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/flags"
 	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 )
 
 type inspectOptions struct {
-	remote remoteOptions
-	output outputOptions
+	remote flags.Remote
+	output flags.Output
 	arch   string
 	layers bool
 	sbom   string
-	sig    signatureOptions
+	sig    flags.Signature
 }
 
 func newInspectCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
@@ -38,23 +39,23 @@ layer are fetched: a few kilobytes, whatever the package's size.`,
   docker zarf inspect zarf-package-demo-amd64-1.0.0.tar.zst`,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return opts.remote.explain(runInspect(cmd.Context(), dockerCli, info, &opts, args[0]))
+			return opts.remote.Explain(runInspect(cmd.Context(), dockerCli, info, &opts, args[0]))
 		},
 		ValidArgsFunction: completion.PackageFiles,
 	}
 	fs := cmd.Flags()
-	opts.remote.addFlags(fs)
-	opts.output.addFlags(fs, "Print only the result (no notes on stderr)")
+	opts.remote.AddFlags(fs)
+	opts.output.AddFlags(fs, "Print only the result (no notes on stderr)")
 	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to inspect (default: this machine's)")
 	fs.BoolVar(&opts.layers, "layers", false, "List each layer's title, size, digest and media type")
 	fs.StringVar(&opts.sbom, "sbom", "", "Fetch sboms.tar and extract it into this directory")
-	opts.sig.addFlags(fs)
+	opts.sig.AddFlags(fs)
 	completion.RegisterFlags(cmd)
 	return cmd
 }
 
 func runInspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *inspectOptions, src string) error {
-	if err := opts.output.validate(); err != nil {
+	if err := opts.output.Validate(); err != nil {
 		return err
 	}
 	res, err := inspect(ctx, dockerCli, info, opts, src)
@@ -64,11 +65,11 @@ func runInspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 	out := dockerCli.Out()
 	switch {
 	case opts.layers:
-		return formatter.Layers(out, opts.output.format, res.Layers)
+		return formatter.Layers(out, opts.output.Format, res.Layers)
 	case opts.sbom != "":
-		fmt.Fprintf(opts.output.chatter(dockerCli), "Extracted SBOMs into %s\n", opts.sbom)
+		fmt.Fprintf(opts.output.Chatter(dockerCli), "Extracted SBOMs into %s\n", opts.sbom)
 		return nil
-	case opts.output.json():
+	case opts.output.JSON():
 		return formatter.WriteIndentedJSON(out, res.JSON)
 	}
 	_, err = out.Write(res.Raw)
@@ -77,7 +78,7 @@ func runInspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 
 // inspect reads src from its registry, or from disk.
 func inspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *inspectOptions, src string) (*journey.Inspected, error) {
-	verify, err := opts.sig.verify(dockerCli, opts.output)
+	verify, err := opts.sig.Verify(dockerCli, opts.output)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ func inspect(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *i
 	if err != nil {
 		return nil, err
 	}
-	c, err := opts.remote.client(dockerCli, info)
+	c, err := opts.remote.Client(dockerCli, userAgent(info))
 	if err != nil {
 		return nil, err
 	}

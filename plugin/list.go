@@ -12,13 +12,14 @@ import (
 
 	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/flags"
 	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
 type listOptions struct {
-	remote  remoteOptions
-	output  outputOptions
+	remote  flags.Remote
+	output  flags.Output
 	digests bool
 }
 
@@ -34,19 +35,19 @@ func newListCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
   docker zarf ls oci://registry.example.com/team/demo -q`,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return opts.remote.explain(runList(cmd.Context(), dockerCli, info, &opts, args[0]))
+			return opts.remote.Explain(runList(cmd.Context(), dockerCli, info, &opts, args[0]))
 		},
 		ValidArgsFunction: completion.None,
 	}
-	opts.remote.addFlags(cmd.Flags())
-	opts.output.addFlags(cmd.Flags(), "Print only the tags")
+	opts.remote.AddFlags(cmd.Flags())
+	opts.output.AddFlags(cmd.Flags(), "Print only the tags")
 	cmd.Flags().BoolVar(&opts.digests, "digests", false, "Show the digest each tag points at")
 	completion.RegisterFlags(cmd)
 	return cmd
 }
 
 func runList(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *listOptions, src string) error {
-	if err := opts.output.validate(); err != nil {
+	if err := opts.output.Validate(); err != nil {
 		return err
 	}
 	repo, err := journey.ParseRepository(src)
@@ -56,22 +57,22 @@ func runList(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *l
 	if err != nil {
 		return err
 	}
-	c, err := opts.remote.client(dockerCli, info)
+	c, err := opts.remote.Client(dockerCli, userAgent(info))
 	if err != nil {
 		return err
 	}
-	rows, err := journey.List(ctx, c, repo, journey.ListOptions{Concurrency: opts.remote.concurrency})
+	rows, err := journey.List(ctx, c, repo, journey.ListOptions{Concurrency: opts.remote.Concurrency})
 	if errors.Is(err, registry.ErrNotFound) {
 		return fmt.Errorf("%s has no tags (%w): if it is a namespace, name a package in it, as in oci://%s/NAME", repo, err, repo)
 	}
 	if err != nil {
 		return err
 	}
-	if opts.output.quiet && !opts.output.json() {
+	if opts.output.Quiet && !opts.output.JSON() {
 		for _, r := range rows {
 			fmt.Fprintln(dockerCli.Out(), formatter.Safe(r.Tag))
 		}
 		return nil
 	}
-	return opts.output.print(dockerCli.Out(), rows, "", func(w io.Writer) error { return formatter.Tags(w, rows, opts.digests) })
+	return opts.output.Print(dockerCli.Out(), rows, "", func(w io.Writer) error { return formatter.Tags(w, rows, opts.digests) })
 }

@@ -13,14 +13,15 @@ import (
 
 	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/flags"
 	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker-zarf/docker-zarf/signature"
 )
 
 type publishOptions struct {
-	remote   remoteOptions
-	from, to sideOptions // copy: per-side transport flags
-	output   outputOptions
+	remote   flags.Remote
+	from, to flags.Side // copy: per-side transport flags
+	output   flags.Output
 	tag      string
 	arch     string
 	flavor   string
@@ -56,18 +57,18 @@ touching the local disk.`,
 		Args: cli.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if journey.IsReference(args[0]) {
-				return opts.remote.explain(runCopy(cmd.Context(), dockerCli, info, &opts, args[0], args[1]))
+				return opts.remote.Explain(runCopy(cmd.Context(), dockerCli, info, &opts, args[0], args[1]))
 			}
-			return opts.remote.explain(runPublish(cmd.Context(), dockerCli, info, &opts, args[0], args[1]))
+			return opts.remote.Explain(runPublish(cmd.Context(), dockerCli, info, &opts, args[0], args[1]))
 		},
 		ValidArgsFunction: completion.PackageFiles,
 	}
 	fs := cmd.Flags()
-	opts.remote.addFlags(fs)
-	opts.remote.addChunkFlag(fs)
-	opts.from.addFlags(fs, "from", "the source registry (copy)")
-	opts.to.addFlags(fs, "to", "the target registry (copy)")
-	opts.output.addFlags(fs, "Print only the published reference")
+	opts.remote.AddFlags(fs)
+	opts.remote.AddChunkFlag(fs)
+	opts.from.AddFlags(fs, "from", "the source registry (copy)")
+	opts.to.AddFlags(fs, "to", "the target registry (copy)")
+	opts.output.AddFlags(fs, "Print only the published reference")
 	fs.StringVar(&opts.tag, "tag", "", "Tag to publish under (default: the package version, with -<flavor> when it has one)")
 	fs.StringVar(&opts.signKey, "signing-key", "", "Sign the package with this cosign private key as it is published (the files on disk are not changed)")
 	fs.StringVar(&opts.signPass, "signing-key-pass", "", "Password of the signing key (default: $COSIGN_PASSWORD)")
@@ -82,10 +83,10 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 	if err != nil {
 		return err
 	}
-	if err := opts.output.validate(); err != nil {
+	if err := opts.output.Validate(); err != nil {
 		return err
 	}
-	client, err := opts.remote.client(dockerCli, info)
+	client, err := opts.remote.Client(dockerCli, userAgent(info))
 	if err != nil {
 		return err
 	}
@@ -103,19 +104,19 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 	if err != nil {
 		return err
 	}
-	tr := opts.output.tracker(dockerCli, "pushed")
+	tr := opts.output.Tracker(dockerCli, "pushed")
 	res, err := journey.Publish(ctx, client, pkg, target, journey.PublishOptions{
 		SigningKey:  key,
 		Arch:        arch,
 		Tag:         opts.tag,
-		Concurrency: opts.remote.concurrency,
+		Concurrency: opts.remote.Concurrency,
 		Progress:    tr,
-		Warnf:       warner(dockerCli),
+		Warnf:       flags.Warner(dockerCli),
 	})
 	if err := formatter.Finish(tr, err, "uploaded"); err != nil {
 		return err
 	}
-	return opts.output.printPublished(dockerCli.Out(), res, "Published "+res.Reference)
+	return opts.output.PrintPublished(dockerCli.Out(), res, "Published "+res.Reference)
 }
 
 // runCopy copies a package between registries. The source and the target
@@ -130,25 +131,25 @@ func runCopy(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *p
 	if err != nil {
 		return err
 	}
-	if err := opts.output.validate(); err != nil {
+	if err := opts.output.Validate(); err != nil {
 		return err
 	}
-	srcClient, err := opts.remote.sideClient(dockerCli, info, opts.from)
+	srcClient, err := opts.remote.SideClient(dockerCli, userAgent(info), opts.from)
 	if err != nil {
 		return err
 	}
-	dstClient, err := opts.remote.sideClient(dockerCli, info, opts.to)
+	dstClient, err := opts.remote.SideClient(dockerCli, userAgent(info), opts.to)
 	if err != nil {
 		return err
 	}
-	tr := opts.output.tracker(dockerCli, "copied")
+	tr := opts.output.Tracker(dockerCli, "copied")
 	res, err := journey.Copy(ctx, srcClient, dstClient, from, ns, journey.CopyOptions{
-		Arch: opts.arch, Tag: opts.tag, Concurrency: opts.remote.concurrency, Progress: tr, Warnf: warner(dockerCli),
+		Arch: opts.arch, Tag: opts.tag, Concurrency: opts.remote.Concurrency, Progress: tr, Warnf: flags.Warner(dockerCli),
 	})
 	if err := formatter.Finish(tr, err, "copied"); err != nil {
 		return err
 	}
-	return opts.output.printPublished(dockerCli.Out(), res, fmt.Sprintf("Copied %s to %s", from, res.Reference))
+	return opts.output.PrintPublished(dockerCli.Out(), res, fmt.Sprintf("Copied %s to %s", from, res.Reference))
 }
 
 // signingKey loads --signing-key, decrypted with --signing-key-pass or, as

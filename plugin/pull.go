@@ -14,17 +14,18 @@ import (
 	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/flags"
 	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
 type pullOptions struct {
-	remote     remoteOptions
-	output     outputOptions
+	remote     flags.Remote
+	output     flags.Output
 	arch       string
 	outDir     string
 	pkgFormat  string
-	sig        signatureOptions
+	sig        flags.Signature
 	components []string
 	cacheDir   string
 	noCache    bool
@@ -48,20 +49,20 @@ resumes where it stopped.`,
   docker zarf pull oci://registry.example.com/team/demo:1.0.0 --format json`,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return opts.remote.explain(runPull(cmd.Context(), dockerCli, info, &opts, args[0]))
+			return opts.remote.Explain(runPull(cmd.Context(), dockerCli, info, &opts, args[0]))
 		},
 		ValidArgsFunction: completion.None,
 	}
 	fs := cmd.Flags()
-	opts.remote.addFlags(fs)
+	opts.remote.AddFlags(fs)
 	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to pull (default: this machine's)")
 	fs.StringVarP(&opts.outDir, "output", "o", ".", "Directory to write the package into")
 	fs.StringVar(&opts.pkgFormat, "package-format", string(layout.FormatTarZst), "Form of the package written: tar.zst, tar (uncompressed archive) or dir (unpacked package); tar.zst follows the package's metadata.uncompressed")
 	fs.StringSliceVar(&opts.components, "components", nil, "Pull only these components (comma-separated); required components are always included")
 	fs.StringVar(&opts.cacheDir, "cache", "", "Blob cache directory (default: $XDG_CACHE_HOME/docker-zarf or the platform equivalent)")
 	fs.BoolVar(&opts.noCache, "no-cache", false, "Do not use the blob cache")
-	opts.output.addFlags(fs, "Print only the path written")
-	opts.sig.addFlags(fs)
+	opts.output.AddFlags(fs, "Print only the path written")
+	opts.sig.AddFlags(fs)
 	completion.RegisterFlags(cmd)
 	return cmd
 }
@@ -75,7 +76,7 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *p
 	if err != nil {
 		return err
 	}
-	if err := opts.output.validate(); err != nil {
+	if err := opts.output.Validate(); err != nil {
 		return err
 	}
 	if err := checkOutputFlag(opts.outDir); err != nil {
@@ -83,18 +84,18 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *p
 	}
 	// Downloads are not fsynced one by one: cache hits are verified again as
 	// they are read, and the output is made durable once, as a whole.
-	client, err := opts.remote.client(dockerCli, info, func(o *registry.Options) { o.NoSync = true })
+	client, err := opts.remote.Client(dockerCli, userAgent(info), func(o *registry.Options) { o.NoSync = true })
 	if err != nil {
 		return err
 	}
-	verify, err := opts.sig.verify(dockerCli, opts.output)
+	verify, err := opts.sig.Verify(dockerCli, opts.output)
 	if err != nil {
 		return err
 	}
-	tr := opts.output.tracker(dockerCli, "pulled")
+	tr := opts.output.Tracker(dockerCli, "pulled")
 	res, err := journey.Pull(ctx, client, ref, journey.PullOptions{
 		Arch: opts.arch, OutDir: opts.outDir, Format: format, Components: opts.components,
-		CacheDir: opts.cacheDir, NoCache: opts.noCache, Concurrency: opts.remote.concurrency, Progress: tr,
+		CacheDir: opts.cacheDir, NoCache: opts.noCache, Concurrency: opts.remote.Concurrency, Progress: tr,
 		Verify: verify,
 	})
 	kept := "kept in the cache"
@@ -105,10 +106,10 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *p
 		return err
 	}
 	if len(opts.components) > 0 {
-		fmt.Fprintf(opts.output.chatter(dockerCli), "Fetched %s of the package's %s (%d of %d layers)\n",
+		fmt.Fprintf(opts.output.Chatter(dockerCli), "Fetched %s of the package's %s (%d of %d layers)\n",
 			units.BytesSize(float64(res.FetchedBytes)), units.BytesSize(float64(res.PackageBytes)), res.FetchedLayers, res.PackageLayers)
 	}
-	return opts.output.print(dockerCli.Out(), res, res.Path, func(w io.Writer) error {
+	return opts.output.Print(dockerCli.Out(), res, res.Path, func(w io.Writer) error {
 		_, err := fmt.Fprintln(w, res.Path)
 		return err
 	})
@@ -119,10 +120,10 @@ func runPull(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *p
 // now the output format of every command.
 func (o *pullOptions) packageFormat(dockerCli command.Cli) (layout.Format, error) {
 	s := o.pkgFormat
-	switch f := layout.Format(o.output.format); f {
+	switch f := layout.Format(o.output.Format); f {
 	case layout.FormatTarZst, layout.FormatTar, layout.FormatDir:
 		fmt.Fprintf(dockerCli.Err(), "WARNING: --format %s is deprecated for the package's form; use --package-format %s\n", f, f)
-		s, o.output.format = string(f), formatter.Text
+		s, o.output.Format = string(f), formatter.Text
 	}
 	switch f := layout.Format(s); f {
 	case layout.FormatTarZst, layout.FormatTar, layout.FormatDir:

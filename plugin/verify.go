@@ -4,63 +4,22 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/docker-zarf/docker-zarf/journey"
 	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/flags"
 	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker-zarf/docker-zarf/signature"
 )
 
-// signatureOptions are Zarf's --key and --verify.
-type signatureOptions struct {
-	key    string
-	policy signature.Policy
-}
-
-func (o *signatureOptions) addFlags(fs *pflag.FlagSet) {
-	fs.StringVarP(&o.key, "key", "k", "", "Path to the cosign public key that verifies the package's signature")
-	o.policy = signature.DefaultPolicy
-	f := fs.VarPF(&o.policy, "verify", "", `Signature verification: always, if-possible or never (give a value with =; --verify alone is always)`)
-	f.NoOptDefVal = string(signature.Always)
-}
-
-// verify is what the journey does about the signature: Verified OK and
-// Zarf's warnings go to stderr (--quiet keeps the warnings only).
-func (o *signatureOptions) verify(dockerCli command.Cli, out outputOptions) (journey.Verify, error) {
-	v := journey.Verify{Policy: o.policy, Report: func(res signature.Outcome) {
-		switch {
-		case res.Warning != nil:
-			fmt.Fprintln(dockerCli.Err(), "WARNING: "+formatter.Safe(res.WarningText()))
-		case res.Verified:
-			fmt.Fprintln(out.chatter(dockerCli), signature.MsgVerified)
-			if res.Legacy {
-				fmt.Fprintln(dockerCli.Err(), "WARNING: "+signature.MsgLegacy)
-			}
-		}
-	}}
-	if o.key == "" {
-		return v, nil
-	}
-	pem, err := os.ReadFile(o.key)
-	if err != nil {
-		return v, fmt.Errorf("reading --key: %w", err)
-	}
-	if v.Key, err = signature.LoadPublicKey(pem); err != nil {
-		return v, fmt.Errorf("--key %s: %w", o.key, err)
-	}
-	return v, nil
-}
-
 type verifyOptions struct {
-	remote remoteOptions
-	output outputOptions
-	sig    signatureOptions
+	remote flags.Remote
+	output flags.Output
+	sig    flags.Signature
 	arch   string
 }
 
@@ -80,27 +39,27 @@ each downloaded byte against that digest.`,
   docker zarf verify oci://registry.example.com/team/demo:1.0.0 -a amd64 --key cosign.pub --format json`,
 		Args: cli.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return opts.remote.explain(runVerify(cmd.Context(), dockerCli, info, &opts, args[0]))
+			return opts.remote.Explain(runVerify(cmd.Context(), dockerCli, info, &opts, args[0]))
 		},
 		ValidArgsFunction: completion.PackageFiles,
 	}
 	fs := cmd.Flags()
-	opts.remote.addFlags(fs)
-	opts.output.addFlags(fs, "Print nothing but errors")
-	fs.StringVarP(&opts.sig.key, "key", "k", "", "Path to the cosign public key the signature must verify with (required)")
+	opts.remote.AddFlags(fs)
+	opts.output.AddFlags(fs, "Print nothing but errors")
+	fs.StringVarP(&opts.sig.Key, "key", "k", "", "Path to the cosign public key the signature must verify with (required)")
 	fs.StringVarP(&opts.arch, "architecture", "a", "", "Architecture to verify (default: this machine's)")
 	completion.RegisterFlags(cmd)
 	return cmd
 }
 
 func runVerify(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts *verifyOptions, src string) error {
-	if err := opts.output.validate(); err != nil {
+	if err := opts.output.Validate(); err != nil {
 		return err
 	}
-	if opts.sig.key == "" {
+	if opts.sig.Key == "" {
 		return fmt.Errorf("verify needs --key: the cosign public key the package was signed with")
 	}
-	v, err := opts.sig.verify(dockerCli, opts.output)
+	v, err := opts.sig.Verify(dockerCli, opts.output)
 	if err != nil {
 		return err
 	}
@@ -111,7 +70,7 @@ func runVerify(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts 
 		if err != nil {
 			return err
 		}
-		c, err := opts.remote.client(dockerCli, info)
+		c, err := opts.remote.Client(dockerCli, userAgent(info))
 		if err != nil {
 			return err
 		}
@@ -125,7 +84,7 @@ func runVerify(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts 
 	if res.Legacy {
 		fmt.Fprintln(dockerCli.Err(), "WARNING: "+signature.MsgLegacy)
 	}
-	return opts.output.print(dockerCli.Out(), res, "", func(w io.Writer) error {
+	return opts.output.Print(dockerCli.Out(), res, "", func(w io.Writer) error {
 		return formatter.Verified(w, signature.MsgVerified, res)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 
 	"github.com/docker-zarf/docker-zarf/plugin/completion"
+	"github.com/docker-zarf/docker-zarf/plugin/flags"
 	"github.com/docker-zarf/docker-zarf/plugin/formatter"
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
@@ -12,21 +13,21 @@ import (
 )
 
 func newVersionCmd(dockerCli command.Cli, info BuildInfo) *cobra.Command {
-	var out outputOptions
+	var out flags.Output
 	cmd := &cobra.Command{
 		Use:     "version",
 		Short:   "Show the docker-zarf version and what it was built with",
 		Example: "  docker zarf version\n  docker zarf version --format json",
 		Args:    cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.validate(); err != nil {
+			if err := out.Validate(); err != nil {
 				return err
 			}
 			v := buildVersion(info)
-			return out.print(dockerCli.Out(), v, v.Version, v.Text)
+			return out.Print(dockerCli.Out(), v, v.Version, v.Text)
 		},
 	}
-	out.addFlags(cmd.Flags(), "Print only the version")
+	out.AddFlags(cmd.Flags(), "Print only the version")
 	completion.RegisterFlags(cmd)
 	return cmd
 }
@@ -58,4 +59,12 @@ func buildVersion(info BuildInfo) formatter.Version {
 		}
 	}
 	return v
+}
+
+func userAgent(info BuildInfo) string {
+	v := info.Version
+	if v == "" {
+		v = "dev"
+	}
+	return "docker-zarf/" + v
 }

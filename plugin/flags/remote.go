@@ -1,4 +1,4 @@
-package plugin
+package flags
 
 import (
 	"errors"
@@ -15,31 +15,32 @@ import (
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
-// remoteOptions are the flags every command that talks to a registry shares.
-type remoteOptions struct {
-	kc          *keychain.Keychain // made by client; read by explain
+// Remote are the flags every command that talks to a registry shares.
+type Remote struct {
+	kc          *keychain.Keychain // made by Client; read by Explain
 	plainHTTP   bool
 	insecure    bool
 	retries     int
-	concurrency int
+	Concurrency int
 	chunkSize   string
 }
 
-func (o *remoteOptions) addFlags(fs *pflag.FlagSet) {
+// AddFlags adds the registry flags every remote command takes.
+func (o *Remote) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.plainHTTP, "plain-http", false, "Use plain HTTP, not HTTPS, for the registry")
 	fs.BoolVar(&o.insecure, "insecure-skip-tls-verify", false, "Skip TLS certificate verification for the registry")
 	fs.IntVar(&o.retries, "retries", 5, "How many times to retry a request that failed for a transient reason (0: never retry)")
-	fs.IntVar(&o.concurrency, "concurrency", 6, "How many blobs to transfer at a time")
+	fs.IntVar(&o.Concurrency, "concurrency", 6, "How many blobs to transfer at a time")
 }
 
-// addChunkFlag is only for commands that upload.
-func (o *remoteOptions) addChunkFlag(fs *pflag.FlagSet) {
+// AddChunkFlag is only for commands that upload.
+func (o *Remote) AddChunkFlag(fs *pflag.FlagSet) {
 	fs.StringVar(&o.chunkSize, "chunk-size", "", "Upload blobs in chunks of this size (e.g. 64MiB) for registries or proxies that limit request bodies")
 }
 
-func (o *remoteOptions) validate() error {
-	if o.concurrency < 1 {
-		return fmt.Errorf("--concurrency must be at least 1, got %d", o.concurrency)
+func (o *Remote) validate() error {
+	if o.Concurrency < 1 {
+		return fmt.Errorf("--concurrency must be at least 1, got %d", o.Concurrency)
 	}
 	if o.retries < 0 {
 		return fmt.Errorf("--retries must not be negative, got %d", o.retries)
@@ -50,7 +51,7 @@ func (o *remoteOptions) validate() error {
 	return nil
 }
 
-func (o *remoteOptions) chunkBytes() (int64, error) {
+func (o *Remote) chunkBytes() (int64, error) {
 	if o.chunkSize == "" {
 		return 0, nil
 	}
@@ -63,16 +64,16 @@ func (o *remoteOptions) chunkBytes() (int64, error) {
 
 // keychain is the command's one keychain: both sides of a copy share it,
 // and explain asks it afterwards which hosts had credentials.
-func (o *remoteOptions) keychain(dockerCli command.Cli) *keychain.Keychain {
+func (o *Remote) keychain(dockerCli command.Cli) *keychain.Keychain {
 	if o.kc == nil {
 		o.kc = keychain.New(dockerCli.ConfigFile, dockerCli.Err())
 	}
 	return o.kc
 }
 
-// explain marks a 401 or 403 from a registry that was sent credentials
+// Explain marks a 401 or 403 from a registry that was sent credentials
 // as rejected credentials, which need another remedy than missing ones.
-func (o *remoteOptions) explain(err error) error {
+func (o *Remote) Explain(err error) error {
 	var rerr *registry.Error
 	if err == nil || o.kc == nil || !errors.As(err, &rerr) {
 		return err
@@ -85,30 +86,31 @@ func (o *remoteOptions) explain(err error) error {
 	return err
 }
 
-// sideOptions are copy's per-registry transport flags, oras cp's
+// Side are copy's per-registry transport flags, oras cp's
 // --from-plain-http and --to-plain-http and their TLS pair. --plain-http
 // and --insecure-skip-tls-verify keep meaning both sides.
-type sideOptions struct {
+type Side struct {
 	plainHTTP bool
 	insecure  bool
 }
 
-func (o *sideOptions) addFlags(fs *pflag.FlagSet, side, what string) {
+// AddFlags adds --SIDE-plain-http and --SIDE-insecure-skip-tls-verify.
+func (o *Side) AddFlags(fs *pflag.FlagSet, side, what string) {
 	fs.BoolVar(&o.plainHTTP, side+"-plain-http", false, "Use plain HTTP for "+what)
 	fs.BoolVar(&o.insecure, side+"-insecure-skip-tls-verify", false, "Skip TLS certificate verification for "+what)
 }
 
-// sideClient is the client of one side of a copy.
-func (o *remoteOptions) sideClient(dockerCli command.Cli, info BuildInfo, side sideOptions) (*registry.Client, error) {
-	return o.client(dockerCli, info, func(ro *registry.Options) {
+// SideClient is the client of one side of a copy.
+func (o *Remote) SideClient(dockerCli command.Cli, userAgent string, side Side) (*registry.Client, error) {
+	return o.Client(dockerCli, userAgent, func(ro *registry.Options) {
 		ro.PlainHTTP = o.plainHTTP || side.plainHTTP
 		ro.InsecureSkipTLSVerify = o.insecure || side.insecure
 	})
 }
 
-// client builds the registry client from the flags and docker's config.
+// Client builds the registry client from the flags and docker's config.
 // tune adjusts the options for one command (pull leaves fsync to the end).
-func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo, tune ...func(*registry.Options)) (*registry.Client, error) {
+func (o *Remote) Client(dockerCli command.Cli, userAgent string, tune ...func(*registry.Options)) (*registry.Client, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
@@ -119,7 +121,7 @@ func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo, tune ...fu
 		InsecureSkipTLSVerify: o.insecure,
 		Retries:               o.retries,
 		ChunkSize:             chunk,
-		UserAgent:             userAgent(info),
+		UserAgent:             userAgent,
 	}
 	if o.retries == 0 {
 		// Options treats 0 as "default"; the user asked for no retries.
@@ -134,17 +136,9 @@ func (o *remoteOptions) client(dockerCli command.Cli, info BuildInfo, tune ...fu
 	return registry.New(opts), nil
 }
 
-// warner prints journey warnings on stderr as docker does.
-func warner(dockerCli command.Cli) func(string, ...any) {
+// Warner prints journey warnings on stderr as docker does.
+func Warner(dockerCli command.Cli) func(string, ...any) {
 	return func(format string, args ...any) {
 		fmt.Fprintln(dockerCli.Err(), "WARNING: "+formatter.Safe(fmt.Sprintf(format, args...)))
 	}
-}
-
-func userAgent(info BuildInfo) string {
-	v := info.Version
-	if v == "" {
-		v = "dev"
-	}
-	return "docker-zarf/" + v
 }

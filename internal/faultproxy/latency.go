@@ -3,6 +3,7 @@ package faultproxy
 import (
 	"context"
 	"maps"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -37,6 +38,46 @@ func (l Latency) Middleware(next http.Handler) http.Handler {
 	})
 }
 
+// Listener wraps ln so that each connection's first read waits D: a new
+// connection costs one more round trip, as the TCP handshake does on a real
+// network (TLS would add another), so a client that opens a connection per
+// request pays for it. Install it under the server beside [Latency.Middleware].
+func (l Latency) Listener(ln net.Listener) net.Listener {
+	sleep := l.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	return &slowListener{Listener: ln, d: l.D, sleep: sleep}
+}
+
+type slowListener struct {
+	net.Listener
+	d     time.Duration
+	sleep func(context.Context, time.Duration) error
+}
+
+func (s *slowListener) Accept() (net.Conn, error) {
+	c, err := s.Listener.Accept()
+	if err != nil || s.d <= 0 {
+		return c, err
+	}
+	return &slowConn{Conn: c, d: s.d, sleep: s.sleep}, nil
+}
+
+// slowConn delays its first Read; the server reads from one goroutine per
+// connection, but the once keeps it safe whatever the caller.
+type slowConn struct {
+	net.Conn
+	d     time.Duration
+	sleep func(context.Context, time.Duration) error
+	once  sync.Once
+}
+
+func (c *slowConn) Read(p []byte) (int, error) {
+	c.once.Do(func() { _ = c.sleep(context.Background(), c.d) })
+	return c.Conn.Read(p)
+}
+
 // sleepCtx waits d or until ctx is done.
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -65,7 +106,8 @@ const (
 	KindUploadStatus = "upload GET"
 	KindTags         = "tags"
 	KindOther        = "other"
-	KindUnauthorized = "401" // counted besides the kind: answers that were a challenge
+	KindUnauthorized = "401"        // counted besides the kind: answers that were a challenge
+	KindConnection   = "connection" // counted by [Counter.Listener]: new connections
 )
 
 // Kind names the kind of registry request r is: one of the Kind constants
@@ -108,9 +150,9 @@ func Kind(r *http.Request) string {
 	return KindOther
 }
 
-// Counter counts requests by [Kind], and under [KindUnauthorized] the
-// answers that were 401: what a client paid in round trips. The zero value
-// is ready to use.
+// Counter counts requests by [Kind], under [KindUnauthorized] the answers
+// that were 401 and, through [Counter.Listener], new connections: what a
+// client paid in round trips. The zero value is ready to use.
 type Counter struct {
 	mu     sync.Mutex
 	counts map[string]int
@@ -121,16 +163,37 @@ func (c *Counter) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.counts == nil {
-			c.counts = map[string]int{}
-		}
-		c.counts[Kind(r)]++
+		c.add(Kind(r))
 		if sw.status == http.StatusUnauthorized {
-			c.counts[KindUnauthorized]++
+			c.add(KindUnauthorized)
 		}
 	})
+}
+
+// Listener wraps ln so that each accepted connection counts under
+// [KindConnection].
+func (c *Counter) Listener(ln net.Listener) net.Listener { return &countingListener{ln, c} }
+
+type countingListener struct {
+	net.Listener
+	c *Counter
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	conn, err := l.Listener.Accept()
+	if err == nil {
+		l.c.add(KindConnection)
+	}
+	return conn, err
+}
+
+func (c *Counter) add(kind string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts == nil {
+		c.counts = map[string]int{}
+	}
+	c.counts[kind]++
 }
 
 // Counts returns a copy of the counts so far.

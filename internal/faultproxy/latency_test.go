@@ -3,6 +3,8 @@ package faultproxy
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -111,5 +113,52 @@ func TestCounterCountsKindsAndChallenges(t *testing.T) {
 	}
 	if len(c.Counts()) != 0 {
 		t.Fatalf("after Take: %v, want nothing", c.Counts())
+	}
+}
+
+// TestListenerDelaysEachNewConnectionOnce: the first read of each accepted
+// connection waits D (the handshake's round trip), later reads do not, and
+// the counter sees each connection.
+func TestListenerDelaysEachNewConnectionOnce(t *testing.T) {
+	var mu sync.Mutex
+	var slept []time.Duration
+	l := Latency{D: 50 * time.Millisecond, Sleep: func(_ context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		slept = append(slept, d)
+		return nil
+	}}
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Counter
+	ln := c.Listener(l.Listener(inner))
+	defer ln.Close()
+	for range 2 {
+		client, err := net.Dial("tcp", inner.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer client.Close()
+		if _, err := client.Write([]byte("ab")); err != nil {
+			t.Fatal(err)
+		}
+		server, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer server.Close()
+		for range 2 {
+			if _, err := io.ReadFull(server, make([]byte, 1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(slept) != 2 || slept[0] != l.D || slept[1] != l.D {
+		t.Fatalf("slept %v, want 50ms once per connection (2)", slept)
+	}
+	if got := c.Counts()[KindConnection]; got != 2 {
+		t.Fatalf("counted %d connections, want 2", got)
 	}
 }

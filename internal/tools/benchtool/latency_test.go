@@ -38,8 +38,8 @@ func TestProxyInFrontOfRegistry(t *testing.T) {
 		t.Fatalf("push through the proxy: %v", err)
 	}
 	got := px.counter.Take()
-	if got[faultproxy.KindToken] < 1 || got[faultproxy.KindManifestPut] != 1 || got[faultproxy.KindUploadPut] != 3 {
-		t.Fatalf("counts %v: want a token, 3 uploads and a manifest PUT", got)
+	if got[faultproxy.KindToken] < 1 || got[faultproxy.KindManifestPut] != 1 || got[faultproxy.KindUploadPut] != 3 || got[faultproxy.KindConnection] < 1 {
+		t.Fatalf("counts %v: want a connection, a token, 3 uploads and a manifest PUT", got)
 	}
 	if len(reg.Requests()) == 0 {
 		t.Fatal("nothing reached the registry")

@@ -136,7 +136,7 @@ func (rep *report) bestPeer(l, journey string) *result {
 func (rep *report) latencyMarkdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# docker-zarf latency benchmark %s\n\n", rep.Started.Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "Median of %d runs through a proxy that delays every request (token requests included) by the latency "+
+	fmt.Fprintf(&b, "Median of %d runs through a proxy that delays every request (token requests included) and every new connection by the latency "+
 		"and demands Bearer token auth (ping → 401 → token → request), in front of distribution's registry on loopback. "+
 		"Each run pushes into fresh repositories. Packages: many %s, mid %s, big %s (incompressible data). "+
 		"%d CPUs, load average %s at the start and %s at the end; %s.\n",
@@ -236,7 +236,7 @@ func kinds(m map[string]int) string {
 		faultproxy.KindManifestHead, faultproxy.KindManifestGet, faultproxy.KindManifestPut,
 		faultproxy.KindBlobHead, faultproxy.KindBlobGet, faultproxy.KindUploadPost, faultproxy.KindMount,
 		faultproxy.KindUploadPatch, faultproxy.KindUploadPut, faultproxy.KindUploadStatus,
-		faultproxy.KindTags, faultproxy.KindOther} {
+		faultproxy.KindTags, faultproxy.KindOther, faultproxy.KindConnection} {
 		if n := m[k]; n > 0 {
 			out = append(out, fmt.Sprintf("%s %d", k, n))
 		}

@@ -33,11 +33,11 @@ type sample struct {
 }
 
 // total is the number of registry requests (401 answers are counted once,
-// under their kind).
+// under their kind; connections are not requests).
 func (s sample) total() int {
 	n := 0
 	for k, v := range s.Requests {
-		if k != faultproxy.KindUnauthorized {
+		if k != faultproxy.KindUnauthorized && k != faultproxy.KindConnection {
 			n += v
 		}
 	}

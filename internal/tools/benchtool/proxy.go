@@ -19,9 +19,10 @@ import (
 // The credentials every tool logs in with; the proxy's token server checks them.
 const benchUser, benchPass = "bench", "bench"
 
-// benchProxy is a registry D away behind token auth: the requests of each
-// command are counted, delayed by D each (the token requests too), and
-// reach the registry (which has no auth of its own) without credentials.
+// benchProxy is a registry D away behind token auth: the requests and new
+// connections of each command are counted and delayed by D each (the token
+// requests too), and reach the registry (which has no auth of its own)
+// without credentials.
 type benchProxy struct {
 	Host    string
 	counter *faultproxy.Counter
@@ -43,14 +44,16 @@ func startProxy(upstream string, d time.Duration) (*benchProxy, error) {
 	counter := &faultproxy.Counter{}
 	var h http.Handler = rp
 	h = faultproxy.NewBearerAuth(benchUser, benchPass).Middleware(h)
-	h = faultproxy.Latency{D: d}.Middleware(h)
+	lat := faultproxy.Latency{D: d}
+	h = lat.Middleware(h)
 	h = counter.Middleware(h)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	p := &benchProxy{Host: ln.Addr().String(), counter: counter, srv: &http.Server{Handler: h, ReadHeaderTimeout: time.Minute}}
-	go func() { _ = p.srv.Serve(ln) }()
+	// A new connection costs a round trip too, as its TCP handshake would.
+	go func() { _ = p.srv.Serve(counter.Listener(lat.Listener(ln))) }()
 	return p, nil
 }
 

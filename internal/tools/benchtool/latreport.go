@@ -150,7 +150,8 @@ func (rep *report) latencyMarkdown() string {
 		fmt.Fprintf(&b, "Versions: %s.\n", strings.Join(kv, ", "))
 	}
 	b.WriteString("Peers: oras (--concurrency 6) and crane push/pull/copy the same blobs; their inspect fetches the manifest only; " +
-		"Zarf writes a .tar.zst when it pulls. Cells: median time · median requests (all kinds, 401s included).\n\n")
+		"Zarf writes a .tar.zst when it pulls. Cells: median time · median requests (all kinds, 401s included). "+
+		"Not simulated: bandwidth, TLS handshakes (real registries add one more round trip per connection).\n\n")
 	tools := rep.latencyTools()
 	b.WriteString("| journey | latency | " + strings.Join(tools, " | ") + " | dz ÷ best peer | target (docker-zarf) |\n")
 	b.WriteString("|---|---|" + strings.Repeat("---:|", len(tools)+1) + "---|\n")

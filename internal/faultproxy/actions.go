@@ -41,12 +41,8 @@ func Error(status int, code, message string) Action {
 // Delay waits d (or until the client gives up), then forwards.
 func Delay(d time.Duration) Action {
 	return func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
+		if sleepCtx(r.Context(), d) == nil {
 			next.ServeHTTP(w, r)
-		case <-r.Context().Done():
 		}
 	}
 }

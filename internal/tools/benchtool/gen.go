@@ -19,7 +19,7 @@ const genVersion = "3"
 // benchPkg is one generated package and where its forms live.
 type benchPkg struct {
 	Name    string   `json:"name"`    // metadata.name, also the repository name
-	Kind    string   `json:"kind"`    // big, many or mixed
+	Kind    string   `json:"kind"`    // big, mid, many or mixed
 	Tag     string   `json:"tag"`     // the tag docker-zarf publishes under
 	Archive string   `json:"archive"` // the .tar.zst docker-zarf publishes
 	Dir     string   `json:"dir"`     // the same package unpacked: what oras pushes
@@ -44,6 +44,14 @@ func specFor(kind string, sizeGiB float64) (name string, spec layouttest.Spec) {
 		// ~200 small image blobs over two components: per-request latency.
 		name = "many"
 		spec.Files, spec.Components = imageComponents([]string{"a", "b"}, 10, 9)
+	case "mid":
+		// Ten components of 5 MiB incompressible data: above the 4 MiB a
+		// registry client may send in one request, few enough to be quick.
+		name = "mid"
+		spec.Files = map[string]layouttest.Content{}
+		for i := range 10 {
+			spec.Files[fmt.Sprintf("components/c%d.tar", i)] = layouttest.Random(5<<20, uint64(200+i))
+		}
 	case "mixed":
 		// A 256 MiB component beside ~100 small image blobs.
 		name = "mixed"

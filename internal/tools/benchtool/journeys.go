@@ -100,48 +100,55 @@ func (j *journeys) all(ctx context.Context) error {
 
 // orasPush pushes the unpacked files by their relative paths (run in
 // p.Dir), with the Zarf config blob, at docker-zarf's concurrency.
-func (j *journeys) orasPush() []string {
-	argv := []string{j.bin("oras"), "push", "--plain-http", "--concurrency", "6",
-		j.ref(toolORAS), "--config", j.p.Config + ":" + zarfConfig}
-	for _, f := range j.p.Files {
+func (j *journeys) orasPush() []string { return orasPush(j.bin("oras"), j.ref(toolORAS), j.p) }
+
+func orasPush(oras, ref string, p *benchPkg) []string {
+	argv := []string{oras, "push", "--plain-http", "--concurrency", "6",
+		ref, "--config", p.Config + ":" + zarfConfig}
+	for _, f := range p.Files {
 		argv = append(argv, f+":"+zarfLayer)
 	}
 	return argv
 }
 
 func (j *journeys) do(ctx context.Context, s step) error {
-	if s.pullOut != "" {
-		if err := os.RemoveAll(s.pullOut); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(s.pullOut, 0o755); err != nil {
-			return err
-		}
-	}
 	fmt.Fprintf(os.Stderr, "%s %s run %d: %s %s\n", j.reg.Name, j.p.Name, j.run, s.tool, s.journey)
 	if s.tool == toolDZ && j.cfg.profile != "" {
 		// dzprof is docker-zarf with a CPU profile: dzprof PROFILE ARGS…
 		s.argv = append([]string{j.bin("dzprof"), filepath.Join(j.cfg.profile, j.profileName(s.journey))}, s.argv[1:]...)
 	}
-	got, err := j.r.run(ctx, s.dir, s.argv...)
+	got, err := j.r.step(ctx, s)
 	if err != nil {
 		return err
 	}
-	if s.pullOut != "" {
-		n, err := treeBytes(s.pullOut)
-		if err != nil {
-			return err
-		}
-		if n < s.minBytes {
-			return fmt.Errorf("%s %s wrote %d bytes, want at least %d", s.tool, s.journey, n, s.minBytes)
-		}
-		// Free the disk (and the page cache's dirty pages) for the next one.
-		if err := os.RemoveAll(s.pullOut); err != nil {
-			return err
-		}
-	}
 	j.rep.add(j.reg.Name, j.p, s.journey, s.tool, got)
 	return nil
+}
+
+// step runs s and, for a pull, checks that it wrote its package and frees
+// the disk again.
+func (r *runner) step(ctx context.Context, s step) (sample, error) {
+	if s.pullOut != "" {
+		if err := os.RemoveAll(s.pullOut); err != nil {
+			return sample{}, err
+		}
+		if err := os.MkdirAll(s.pullOut, 0o755); err != nil {
+			return sample{}, err
+		}
+	}
+	got, err := r.run(ctx, s.dir, s.argv...)
+	if err != nil || s.pullOut == "" {
+		return got, err
+	}
+	n, err := treeBytes(s.pullOut)
+	if err != nil {
+		return got, err
+	}
+	if n < s.minBytes {
+		return got, fmt.Errorf("%s %s wrote %d bytes, want at least %d", s.tool, s.journey, n, s.minBytes)
+	}
+	// Free the disk (and the page cache's dirty pages) for the next one.
+	return got, os.RemoveAll(s.pullOut)
 }
 
 // prune removes this run's repositories from an olareg store.
@@ -163,9 +170,9 @@ func relabel(steps []step, journey string) []step {
 }
 
 // rotate starts the list at position n (mod its length).
-func rotate(steps []step, n int) []step {
+func rotate[T any](steps []T, n int) []T {
 	k := n % len(steps)
-	return append(append([]step{}, steps[k:]...), steps[:k]...)
+	return append(append([]T{}, steps[k:]...), steps[:k]...)
 }
 
 // profileName is <registry>-<package>-<journey>-r<run>.prof, file-name safe.

@@ -4,6 +4,7 @@
 //
 //	benchtool gen -work DIR -sizes 1,4
 //	benchtool run -work DIR -bin BIN -registry NAME=HOST[=STOREDIR] … -runs 3 -sizes 1 -out DIR
+//	benchtool latency -work DIR -bin BIN -upstream HOST:PORT -latencies 0,50 -runs 3 -big 0.25 [-zarf ZARF] -out DIR
 //
 // It is a benchmark, not a test: nothing fails on a time. It fails only when
 // a tool fails or a pull writes fewer bytes than the package holds.
@@ -19,7 +20,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchtool gen|run …")
+		fmt.Fprintln(os.Stderr, "usage: benchtool gen|run|latency …")
 		os.Exit(2)
 	}
 	// The first SIGINT cancels running commands; scripts/bench's trap then
@@ -32,6 +33,8 @@ func main() {
 		err = genCmd(ctx, os.Args[2:])
 	case "run":
 		err = runCmd(ctx, os.Args[2:])
+	case "latency":
+		err = latencyCmd(ctx, os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

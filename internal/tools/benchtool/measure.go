@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
 )
 
 // sample is one timed command.
@@ -20,6 +22,26 @@ type sample struct {
 	// RSSKiB is the peak resident set size: from /usr/bin/time -v when it
 	// is installed, else from the wait4 rusage (the same kernel figure).
 	RSSKiB int64 `json:"rssKiB"`
+	// CPUSeconds is user plus system time of the command and its children.
+	CPUSeconds float64 `json:"cpuSeconds"`
+	// WrittenBytes is what the command sent to the storage layer (from
+	// /usr/bin/time -v's file system outputs, 512-byte blocks; 0 without it).
+	WrittenBytes int64 `json:"writtenBytes,omitempty"`
+	// Requests counts the registry requests by kind (latency mode only: the
+	// benchmark's proxy counts them).
+	Requests map[string]int `json:"requests,omitempty"`
+}
+
+// total is the number of registry requests (401 answers are counted once,
+// under their kind; connections are not requests).
+func (s sample) total() int {
+	n := 0
+	for k, v := range s.Requests {
+		if k != faultproxy.KindUnauthorized && k != faultproxy.KindConnection {
+			n += v
+		}
+	}
+	return n
 }
 
 // runner runs commands, timing them and logging their output.
@@ -73,32 +95,38 @@ func (r *runner) run(ctx context.Context, dir string, argv ...string) (sample, e
 	if err != nil {
 		return sample{}, fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, tail(out.String(), 15))
 	}
-	s := sample{Seconds: elapsed}
-	s.RSSKiB = childMaxRSS(cmd.ProcessState)
+	ps := cmd.ProcessState
+	s := sample{Seconds: elapsed, RSSKiB: childMaxRSS(ps), CPUSeconds: (ps.UserTime() + ps.SystemTime()).Seconds()}
 	if rssFile != "" {
-		if kib, err := maxRSS(rssFile); err == nil {
-			s.RSSKiB = kib
+		if v, err := timeReport(rssFile); err == nil {
+			s.RSSKiB = int64(v["Maximum resident set size (kbytes)"])
+			s.CPUSeconds = v["User time (seconds)"] + v["System time (seconds)"]
+			s.WrittenBytes = int64(v["File system outputs"]) * 512
 		}
 	}
-	fmt.Fprintf(r.log, "# %.3fs, peak RSS %d KiB\n", s.Seconds, s.RSSKiB)
+	fmt.Fprintf(r.log, "# %.3fs, %.2f CPU s, peak RSS %d KiB\n", s.Seconds, s.CPUSeconds, s.RSSKiB)
 	return s, nil
 }
 
-// maxRSS reads "Maximum resident set size (kbytes): N" from time -v output.
-func maxRSS(path string) (int64, error) {
+// timeReport reads the "Name: number" lines of /usr/bin/time -v output.
+func timeReport(path string) (map[string]float64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer f.Close()
+	out := map[string]float64{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if v, ok := strings.CutPrefix(line, "Maximum resident set size (kbytes):"); ok {
-			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), ": ")
+		if n, err := strconv.ParseFloat(strings.TrimSpace(v), 64); ok && err == nil {
+			out[k] = n
 		}
 	}
-	return 0, fmt.Errorf("no maximum resident set size in %s", path)
+	if _, ok := out["Maximum resident set size (kbytes)"]; !ok {
+		return nil, fmt.Errorf("no maximum resident set size in %s", path)
+	}
+	return out, sc.Err()
 }
 
 func tail(s string, n int) string {

@@ -24,6 +24,13 @@ type result struct {
 	Samples    []sample `json:"samples"`
 	Median     float64  `json:"medianSeconds"`
 	PeakRSSKiB int64    `json:"peakRSSKiB"` // the largest of the samples
+	// Medians of the CPU time, bytes written and registry requests (the
+	// last two in latency mode), and the requests by kind of the sample
+	// with the median count.
+	CPUSeconds   float64        `json:"medianCPUSeconds"`
+	WrittenBytes int64          `json:"medianWrittenBytes,omitempty"`
+	Requests     int            `json:"medianRequests,omitempty"`
+	RequestKinds map[string]int `json:"requestKinds,omitempty"`
 }
 
 // report collects results in the order they were first seen.
@@ -40,15 +47,24 @@ type report struct {
 	Registries []registryTarget  `json:"registries"`
 	Results    []*result         `json:"results"`
 	Targets    []target          `json:"targets"`
-	stamp      string
+	// Latency is set in latency mode, where Registries are the latencies
+	// ("50 ms") of the proxy in front of the one registry.
+	Latency bool `json:"latencyMode,omitempty"`
+	stamp   string
 }
 
 func newReport(cfg *runConfig, _ []*benchPkg, stamp string) *report {
-	return &report{
-		Started: time.Now().UTC(), Runs: cfg.runs, Sizes: cfg.sizes, CPUs: runtime.NumCPU(),
-		LoadStart: loadavg(), GoVersion: runtime.Version(), Meta: cfg.meta,
+	rep := &report{
+		Started: time.Now().UTC(), Runs: cfg.runs, Sizes: cfg.sizes, Meta: cfg.meta,
 		Registries: cfg.registries, stamp: stamp,
 	}
+	rep.fillHost()
+	return rep
+}
+
+// fillHost records the machine: CPUs, load and Go version.
+func (rep *report) fillHost() {
+	rep.CPUs, rep.LoadStart, rep.GoVersion = runtime.NumCPU(), loadavg(), runtime.Version()
 }
 
 func (rep *report) add(reg string, p *benchPkg, journey, tool string, s sample) {
@@ -76,12 +92,23 @@ func (rep *report) finish() {
 	rep.Finished = time.Now().UTC()
 	rep.LoadEnd = loadavg()
 	for _, r := range rep.Results {
-		var secs []float64
+		var secs, cpu, written, reqs []float64
 		for _, s := range r.Samples {
-			secs = append(secs, s.Seconds)
+			secs, cpu = append(secs, s.Seconds), append(cpu, s.CPUSeconds)
+			written, reqs = append(written, float64(s.WrittenBytes)), append(reqs, float64(s.total()))
 			r.PeakRSSKiB = max(r.PeakRSSKiB, s.RSSKiB)
 		}
-		r.Median = median(secs)
+		r.Median, r.CPUSeconds, r.WrittenBytes = median(secs), median(cpu), int64(median(written))
+		r.Requests = int(median(reqs))
+		for _, s := range r.Samples {
+			if r.RequestKinds == nil || s.total() == r.Requests {
+				r.RequestKinds = s.Requests
+			}
+		}
+	}
+	if rep.Latency {
+		rep.Targets = rep.latencyTargets()
+		return
 	}
 	rep.Targets = rep.targets()
 }
@@ -94,17 +121,20 @@ func (rep *report) write(dir string) error {
 	if err != nil {
 		return err
 	}
-	md := rep.markdown()
+	md, prefix, latest := rep.markdown(), "bench-", "latest"
+	if rep.Latency {
+		md, prefix, latest = rep.latencyMarkdown(), "bench-latency-", "latest-latency"
+	}
 	for name, data := range map[string][]byte{
-		"bench-" + rep.stamp + ".json": b, "bench-" + rep.stamp + ".md": []byte(md),
-		"latest.json": b, "latest.md": []byte(md),
+		prefix + rep.stamp + ".json": b, prefix + rep.stamp + ".md": []byte(md),
+		latest + ".json": b, latest + ".md": []byte(md),
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
 		}
 	}
 	fmt.Print(md)
-	fmt.Printf("\nwritten: %s/bench-%s.{md,json} (and latest.{md,json})\n", dir, rep.stamp)
+	fmt.Printf("\nwritten: %s/%s%s.{md,json} (and %s.{md,json})\n", dir, prefix, rep.stamp, latest)
 	return nil
 }
 

@@ -142,10 +142,10 @@ func parseLists(sizes, kinds string) ([]float64, []string, error) {
 	var ks []string
 	for _, k := range strings.Split(kinds, ",") {
 		switch k = strings.TrimSpace(k); k {
-		case "big", "many", "mixed":
+		case "big", "mid", "many", "mixed":
 			ks = append(ks, k)
 		default:
-			return nil, nil, fmt.Errorf("unknown package %q (big, many, mixed)", k)
+			return nil, nil, fmt.Errorf("unknown package %q (big, mid, many, mixed)", k)
 		}
 	}
 	return ss, ks, nil

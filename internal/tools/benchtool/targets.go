@@ -15,6 +15,10 @@ type target struct {
 	Limit    float64 `json:"limit"`
 	Met      bool    `json:"met"`
 	Missing  bool    `json:"missing,omitempty"` // a journey did not run
+	// Journey and Unit are set in latency mode: the row the target belongs
+	// to, and how Value reads ("×", "requests", "CPU s/GiB", "MiB").
+	Journey string `json:"journey,omitempty"`
+	Unit    string `json:"unit,omitempty"`
 }
 
 // ratio is the median of a over the median of b (0 if either is missing).
@@ -156,6 +160,10 @@ func cell(r *result) string {
 
 func formatValue(t target) string {
 	switch {
+	case t.Unit == "×":
+		return fmt.Sprintf("%.2f×", t.Value)
+	case t.Unit != "":
+		return fmt.Sprintf("%.4g %s", t.Value, t.Unit)
 	case strings.Contains(t.Goal, "RSS"):
 		return fmt.Sprintf("%.1f MiB", t.Value)
 	case strings.HasSuffix(t.Goal, " s"):

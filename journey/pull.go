@@ -66,6 +66,10 @@ func Pull(ctx context.Context, c *registry.Client, ref name.Reference, o PullOpt
 	if err != nil {
 		return Pulled{}, err
 	}
+	conc := concurrency(o.Concurrency)
+	if err := rp.prefetch(ctx, c, conc, append([]string{"zarf.yaml", "checksums.txt"}, o.Verify.files()...)...); err != nil {
+		return Pulled{}, err
+	}
 	def, raw, err := rp.definition(ctx, c)
 	if err != nil {
 		return Pulled{}, err
@@ -97,7 +101,7 @@ func Pull(ctx context.Context, c *registry.Client, ref name.Reference, o PullOpt
 	}
 	dst := filepath.Join(o.OutDir, layout.FileName(def, format))
 	pp := newPipeline(c, rp, st, layers, format, tracker(o.Progress))
-	fetched, err := pp.run(ctx, dst, concurrency(o.Concurrency))
+	fetched, err := pp.run(ctx, dst, conc)
 	if err != nil {
 		return Pulled{}, err
 	}

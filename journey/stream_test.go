@@ -158,7 +158,9 @@ func TestStreamedBlobFailingItsDigest(t *testing.T) {
 	big := layouttest.Random(StreamMin, 10)
 	p := faultproxy.New(1)
 	p.Set(faultproxy.Scenario{Name: "corrupt", Action: faultproxy.CorruptBody(StreamMin - 10),
-		Match: func(r *http.Request) bool { return faultproxy.BlobGet(r) && strings.HasSuffix(r.URL.Path, "/"+big.Digest()) }})
+		Match: func(r *http.Request) bool {
+			return faultproxy.BlobGet(r) && strings.HasSuffix(r.URL.Path, "/"+big.Digest())
+		}})
 	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
 	ref := mustRef(t, publishTestPackage(t, reg, "corrupt", map[string]layouttest.Content{"components/big.tar": big}))
 	out, cache := t.TempDir(), t.TempDir()

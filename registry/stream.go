@@ -122,7 +122,7 @@ type blobStream struct {
 	d        v1.Descriptor
 	bar      progress.Bar
 	rt       *retrier
-	verified io.Reader // the stream through its check: digest and size, or size only
+	verified io.Reader     // the stream through its check: digest and size, or size only
 	body     io.ReadCloser // nil between connections
 	have     int64
 	failures int // since the last byte arrived

@@ -61,19 +61,22 @@ func (c *Client) openStream(ctx context.Context, repo name.Repository, d v1.Desc
 	return &blobStream{ctx: ctx, c: c, hc: hc, repo: repo, d: d, bar: bar, rt: c.retrier(opFetch)}, nil
 }
 
-// sizeChecked reads the stream to exactly its size: a blob that ends early
-// is resumed by blobStream, one that goes on past it fails as a
-// verify.Error, as StreamBlob's verifier reports it.
+// sizeChecked reads the stream up to its size, as StreamBlob's verifier
+// does: a blob that ends early is resumed by blobStream, bytes past the
+// size are never read.
 type sizeChecked struct{ s *blobStream }
 
 func (z sizeChecked) Read(p []byte) (int, error) {
-	// One byte more than is left shows a blob that is too long.
-	if left := z.s.d.Size - z.s.have; int64(len(p)) > left+1 {
-		p = p[:left+1]
+	left := z.s.d.Size - z.s.have
+	if left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > left {
+		p = p[:left]
 	}
 	n, err := z.s.Read(p)
-	if z.s.have > z.s.d.Size {
-		return 0, &verify.Error{Want: z.s.d.Digest.String(), WantSize: z.s.d.Size, GotSize: z.s.have}
+	if err == nil && z.s.have == z.s.d.Size {
+		err = io.EOF
 	}
 	return n, err
 }

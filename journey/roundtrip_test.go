@@ -317,3 +317,35 @@ func TestCopyRelaysWithoutHashing(t *testing.T) {
 		t.Error("the failed copy was tagged in the target")
 	}
 }
+
+// TestCopyWhereMountsAreDeclined: a registry that answers a mount with 202
+// (no cross-repository mounts) gets the rest of the blobs HEADed first and
+// uploaded when missing, and the copy succeeds.
+func TestCopyWhereMountsAreDeclined(t *testing.T) {
+	p := faultproxy.New(1)
+	p.Set(faultproxy.Scenario{Name: "decline",
+		Match:  func(r *http.Request) bool { return faultproxy.UploadStart(r) && r.URL.Query().Get("mount") != "" },
+		Action: faultproxy.Respond(http.StatusAccepted, http.Header{"Location": {"/v2/mirror/declined/blobs/uploads/none"}}, "")})
+	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
+	from := mustRef(t, publishTestPackage(t, reg, "declined", smallFiles(4)))
+	reg.Reset()
+	res, err := Copy(context.Background(), plainClient(), plainClient(), from, mustRepo(t, "oci://"+reg.Host+"/mirror"), CopyOptions{Arch: "amd64", Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := p.Fired("decline"); n != 1 {
+		t.Errorf("%d mounts tried, want 1: after a decline the copy HEADs", n)
+	}
+	heads := 0
+	for _, r := range reg.Requests() {
+		if r.Method == http.MethodHead {
+			heads++
+		}
+	}
+	if want := res.Layers + 1; heads != want { // the config too
+		t.Errorf("%d HEADs, want %d", heads, want)
+	}
+	if _, err := Pull(context.Background(), plainClient(), mustRef(t, "oci://"+res.Reference), PullOptions{Arch: "amd64", OutDir: t.TempDir(), NoCache: true}); err != nil {
+		t.Fatalf("pulling the copy: %v", err)
+	}
+}

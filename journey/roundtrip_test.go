@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +20,7 @@ import (
 	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/layout/layouttest"
 	"github.com/docker-zarf/docker-zarf/registry"
+	"github.com/docker-zarf/docker-zarf/signature"
 )
 
 // The tests here count requests and serial round trips through a real
@@ -347,5 +351,48 @@ func TestCopyWhereMountsAreDeclined(t *testing.T) {
 	}
 	if _, err := Pull(context.Background(), plainClient(), mustRef(t, "oci://"+res.Reference), PullOptions{Arch: "amd64", OutDir: t.TempDir(), NoCache: true}); err != nil {
 		t.Fatalf("pulling the copy: %v", err)
+	}
+}
+
+// TestSignedPullRoundTrips: a signed package verified with its key costs
+// no round trip more than an unsigned one: the signature is read in the
+// same round as zarf.yaml and checksums.txt (7 round trips before).
+func TestSignedPullRoundTrips(t *testing.T) {
+	reg, l := startRT(t)
+	dir := filepath.Join("..", "testdata", "fixtures", "packages", "signed")
+	pkg, err := layout.Open(context.Background(), filepath.Join(dir, "zarf-package-flavored-amd64-0.2.0-upstream.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pkg.Close()
+	res, err := Publish(context.Background(), rtClient(), pkg, mustRepo(t, "oci://"+reg.Host+"/ns"), PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := os.ReadFile(filepath.Join(dir, "cosign.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := signature.LoadPublicKey(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var verified bool
+	l.start()
+	v := Verify{Key: key, Policy: signature.Always, Report: func(o signature.Outcome) { verified = o.Err == nil && o.Warning == nil }}
+	if _, err := Pull(context.Background(), rtClient(), mustRef(t, "oci://"+res.Reference), PullOptions{Arch: "amd64", OutDir: t.TempDir(), CacheDir: t.TempDir(), Verify: v}); err != nil {
+		t.Fatal(err)
+	}
+	if !verified {
+		t.Fatal("the signature was not verified")
+	}
+	calls := l.record()
+	first := func(c rtCall) bool {
+		return c.kind() == "GET blob" && slices.ContainsFunc(pkg.Files, func(f layout.File) bool {
+			return strings.HasPrefix(f.Path, "components/") && strings.HasSuffix(c.path, f.Digest)
+		})
+	}
+	if depth := depthBefore(calls, first); depth != 5 {
+		t.Errorf("%d serial round trips before the first component GET, want 5:%s", depth, describe(calls))
 	}
 }

@@ -46,11 +46,16 @@ type pipeline struct {
 	// slots bound the requests in flight, downloads and streams together,
 	// to the pull's concurrency.
 	slots chan struct{}
+	early *earlyStart // nil unless startEarly ran
 }
 
-func newPipeline(c *registry.Client, rp *remotePackage, st *blobStore, layers []manifest.Layer, format layout.Format, tr progress.Tracker) *pipeline {
+// newPipeline plans the pull of layers. Whether a blob streams depends on
+// format only as far as a directory or an archive goes, so startEarly may
+// run before zarf.yaml has said whether the archive is compressed.
+func newPipeline(c *registry.Client, rp *remotePackage, st *blobStore, layers []manifest.Layer, format layout.Format, tr progress.Tracker, concurrency int) *pipeline {
 	sort.Slice(layers, func(i, j int) bool { return layers[i].Title < layers[j].Title })
-	p := &pipeline{c: c, rp: rp, st: st, layers: layers, format: format, tr: tr, blobs: newBlobStates(layers), streamed: map[string]bool{}}
+	p := &pipeline{c: c, rp: rp, st: st, layers: layers, format: format, tr: tr, blobs: newBlobStates(layers),
+		streamed: map[string]bool{}, slots: make(chan struct{}, concurrency)}
 	for _, l := range layers {
 		p.streamed[l.Digest] = p.streams(l)
 	}
@@ -58,9 +63,8 @@ func newPipeline(c *registry.Client, rp *remotePackage, st *blobStore, layers []
 }
 
 // run writes dst and returns the bytes taken from the network.
-func (p *pipeline) run(ctx context.Context, dst string, concurrency int) (int64, error) {
+func (p *pipeline) run(ctx context.Context, dst string) (int64, error) {
 	p.tr.SetTotal(p.total())
-	p.slots = make(chan struct{}, concurrency)
 	written := make(chan error, 1)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -69,7 +73,7 @@ func (p *pipeline) run(ctx context.Context, dst string, concurrency int) (int64,
 		return err
 	})
 	g.Go(func() error {
-		if err := p.download(gctx, concurrency); err != nil {
+		if err := p.download(gctx); err != nil {
 			return err
 		}
 		// The writer may still be compressing or syncing: say so rather
@@ -128,31 +132,47 @@ func (p *pipeline) acquire(ctx context.Context) error {
 func (p *pipeline) release() { <-p.slots }
 
 // download fills the store, one download per digest: files with the same
-// bytes share a blob, and two downloads into one entry would race.
-func (p *pipeline) download(ctx context.Context, concurrency int) error {
+// bytes share a blob, and two downloads into one entry would race. The
+// downloads startEarly began are waited for with the others.
+func (p *pipeline) download(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(concurrency)
+	g.SetLimit(cap(p.slots))
 	started := map[string]bool{}
+	if p.early != nil {
+		stop := context.AfterFunc(ctx, p.early.cancel)
+		defer stop()
+		started = p.early.begun
+	}
 	for _, l := range p.layers {
 		if started[l.Digest] || p.streamed[l.Digest] {
 			continue
 		}
 		started[l.Digest] = true
-		g.Go(func() error {
-			if err := p.acquire(gctx); err != nil {
-				return err
-			}
-			n, cached, err := p.fetch(gctx, l)
-			p.release()
-			if err != nil {
-				return fmt.Errorf("pulling layer %s: %w", l.Title, err)
-			}
-			p.fetched.Add(n)
-			p.blobs.done(l.Digest, cached)
-			return nil
-		})
+		g.Go(func() error { return p.fetchOne(gctx, l) })
 	}
-	return g.Wait()
+	err := g.Wait()
+	if p.early != nil {
+		if eerr := p.early.g.Wait(); err == nil {
+			err = eerr
+		}
+	}
+	return err
+}
+
+// fetchOne makes one blob present in the store, in a request slot, and
+// tells the writer.
+func (p *pipeline) fetchOne(ctx context.Context, l manifest.Layer) error {
+	if err := p.acquire(ctx); err != nil {
+		return err
+	}
+	n, cached, err := p.fetch(ctx, l)
+	p.release()
+	if err != nil {
+		return fmt.Errorf("pulling layer %s: %w", l.Title, err)
+	}
+	p.fetched.Add(n)
+	p.blobs.done(l.Digest, cached)
+	return nil
 }
 
 func (p *pipeline) fetch(ctx context.Context, l manifest.Layer) (int64, bool, error) {

@@ -32,7 +32,7 @@ func TestPipelineDirect(t *testing.T) {
 		{"big, cache, dir", false, layout.FormatDir, []manifest.Layer{big}, false, false},
 		{"big, shared by two files", true, layout.FormatTarZst, []manifest.Layer{big, twin}, false, false},
 	} {
-		p := newPipeline(nil, nil, &blobStore{dir: t.TempDir(), scratch: tc.scratch}, tc.layers, tc.format, progress.Nop())
+		p := newPipeline(nil, nil, &blobStore{dir: t.TempDir(), scratch: tc.scratch}, tc.layers, tc.format, progress.Nop(), 4)
 		if got := p.streamed[big.Digest]; got != tc.streams {
 			t.Errorf("%s: streamed = %v, want %v", tc.name, got, tc.streams)
 		}

@@ -2,6 +2,7 @@ package journey
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -10,10 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
 	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
 	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/layout/layouttest"
+	"github.com/docker-zarf/docker-zarf/manifest"
 	"github.com/docker-zarf/docker-zarf/registry"
 )
 
@@ -177,6 +181,43 @@ func TestStreamedBlobFailingItsDigest(t *testing.T) {
 	for _, partial := range []bool{false, true} {
 		if _, err := os.Stat(blobFile(cache, big.Digest(), partial)); err == nil {
 			t.Errorf("the cache kept the corrupted blob (partial %v)", partial)
+		}
+	}
+}
+
+// TestRefusedPullAfterEarlyDownloads: a package refused by its checks
+// while the first downloads are under way (they share the round that reads
+// zarf.yaml) leaves nothing in the output directory: the downloads are
+// stopped and waited for before the scratch store is removed. (In the
+// cache a stopped download leaves its .partial, as a cancelled pull does.)
+func TestRefusedPullAfterEarlyDownloads(t *testing.T) {
+	reg, l := startRT(t)
+	ctx := context.Background()
+	c := rtClient()
+	ref := mustRef(t, publishRT(t, reg, layouttest.Spec{Name: "refused", Version: "1.0.0", Arch: "arm64", Files: smallFiles(8)}))
+	_, body, err := c.Resolve(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := manifest.ParseIndex(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx.Manifests[0].Platform.Architecture = "amd64" // zarf.yaml says arm64
+	raw, _ := json.Marshal(idx)
+	if err := c.PutManifest(ctx, ref, string(types.OCIImageIndex), raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, noCache := range []bool{true, false} {
+		l.start()
+		out, cache := t.TempDir(), t.TempDir()
+		_, err = Pull(ctx, c, ref, PullOptions{Arch: "amd64", OutDir: out, CacheDir: cache, NoCache: noCache, Concurrency: 6})
+		wantErr(t, err, `zarf.yaml says architecture "arm64"`)
+		if got := count(l.record())["GET blob"]; got < 2 {
+			t.Fatalf("%d blob GETs: the downloads did not start early", got)
+		}
+		if entries, _ := os.ReadDir(out); len(entries) != 0 {
+			t.Errorf("the refused pull (no cache %v) left %s in the output directory", noCache, entries[0].Name())
 		}
 	}
 }

@@ -56,7 +56,6 @@ func (p *pipeline) startEarly(ctx context.Context, n int, skip []string) (stop f
 	ctx, cancel := context.WithCancel(ctx)
 	e := &earlyStart{cancel: cancel, begun: map[string]bool{}}
 	p.early = e
-	p.tr.SetTotal(p.total())
 	for _, l := range p.layers {
 		if n <= 0 {
 			break

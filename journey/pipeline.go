@@ -236,9 +236,12 @@ func (p *pipeline) stream(ctx context.Context, l manifest.Layer) (io.ReadCloser,
 		p.release()
 		return nil, fmt.Errorf("pulling layer %s: %w", l.Title, err)
 	}
-	if _, ok := rc.(*teeReader); ok || p.direct(l) {
-		p.fetched.Add(l.Size)
+	if _, ok := rc.(*teeReader); !ok && !p.direct(l) {
+		// Another pull filled the cache meanwhile: a file, no request.
+		p.release()
+		return rc, nil
 	}
+	p.fetched.Add(l.Size)
 	return &slotReader{ReadCloser: rc, release: p.release}, nil
 }
 

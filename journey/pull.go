@@ -73,7 +73,9 @@ func Pull(ctx context.Context, c *registry.Client, ref name.Reference, o PullOpt
 		if err := pl.openOutput(); err != nil {
 			return Pulled{}, err
 		}
-		pl.pp = newPipeline(c, rp, pl.st, rp.layers, pl.format(), tracker(o.Progress), pl.conc)
+		// Their bars wait for the signature check's say (gatedTracker).
+		pl.gate = &gatedTracker{Tracker: tracker(o.Progress)}
+		pl.pp = newPipeline(c, rp, pl.st, rp.layers, pl.format(), pl.gate, pl.conc)
 		pl.stopEarly = pl.pp.startEarly(ctx, pl.conc-presentLayers(rp, pl.meta), pl.meta)
 	}
 	if err := rp.prefetch(ctx, c, pl.conc, pl.meta...); err != nil {
@@ -85,6 +87,9 @@ func Pull(ctx context.Context, c *registry.Client, ref name.Reference, o PullOpt
 	}
 	if err := o.Verify.checkRemote(ctx, c, rp, raw); err != nil {
 		return Pulled{}, err
+	}
+	if pl.gate != nil {
+		pl.gate.Open()
 	}
 	if pl.st == nil {
 		if err := pl.openOutput(); err != nil {
@@ -129,6 +134,7 @@ type pull struct {
 	st        *blobStore
 	cleanup   func()
 	pp        *pipeline
+	gate      *gatedTracker // holds the bars of early downloads; nil without
 	stopEarly func()
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
@@ -361,28 +362,11 @@ func TestCopyWhereMountsAreDeclined(t *testing.T) {
 // same round as zarf.yaml and checksums.txt (7 round trips before).
 func TestSignedPullRoundTrips(t *testing.T) {
 	reg, l := startRT(t)
-	dir := filepath.Join("..", "testdata", "fixtures", "packages", "signed")
-	pkg, err := layout.Open(context.Background(), filepath.Join(dir, "zarf-package-flavored-amd64-0.2.0-upstream.tar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pkg.Close()
-	res, err := Publish(context.Background(), rtClient(), pkg, mustRepo(t, "oci://"+reg.Host+"/ns"), PublishOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pem, err := os.ReadFile(filepath.Join(dir, "cosign.pub"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := signature.LoadPublicKey(pem)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref, key, pkg := publishSigned(t, reg)
 	var verified bool
 	l.start()
 	v := Verify{Key: key, Policy: signature.Always, Report: func(o signature.Outcome) { verified = o.Err == nil && o.Warning == nil }}
-	if _, err := Pull(context.Background(), rtClient(), mustRef(t, "oci://"+res.Reference), PullOptions{Arch: "amd64", OutDir: t.TempDir(), CacheDir: t.TempDir(), Verify: v}); err != nil {
+	if _, err := Pull(context.Background(), rtClient(), ref, PullOptions{Arch: "amd64", OutDir: t.TempDir(), CacheDir: t.TempDir(), Verify: v}); err != nil {
 		t.Fatal(err)
 	}
 	if !verified {
@@ -405,4 +389,44 @@ func maxDepth(calls []rtCall) int {
 		n = max(n, c.depth)
 	}
 	return n
+}
+
+// publishSigned publishes the signed fixture to reg and returns its
+// reference, its key and the package.
+func publishSigned(t *testing.T, reg *testregistry.Registry) (name.Reference, *signature.PublicKey, *layout.Package) {
+	t.Helper()
+	dir := filepath.Join("..", "testdata", "fixtures", "packages", "signed")
+	pkg, err := layout.Open(context.Background(), filepath.Join(dir, "zarf-package-flavored-amd64-0.2.0-upstream.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pkg.Close() })
+	res, err := Publish(context.Background(), rtClient(), pkg, mustRepo(t, "oci://"+reg.Host+"/ns"), PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := os.ReadFile(filepath.Join(dir, "cosign.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := signature.LoadPublicKey(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustRef(t, "oci://"+res.Reference), key, pkg
+}
+
+// TestVerifyRemoteRoundTrips: verify reads zarf.yaml, checksums.txt and
+// the signature in one round: 5 serial round trips in all (7 before).
+func TestVerifyRemoteRoundTrips(t *testing.T) {
+	reg, l := startRT(t)
+	ref, key, _ := publishSigned(t, reg)
+	l.start()
+	if _, err := VerifyRemote(context.Background(), rtClient(), ref, VerifyOptions{Arch: "amd64", Key: key}); err != nil {
+		t.Fatal(err)
+	}
+	calls := l.record()
+	if got := maxDepth(calls); got != 5 {
+		t.Errorf("verify took %d serial round trips, want 5 (ping, token, index, manifest, metadata):%s", got, describe(calls))
+	}
 }

@@ -80,7 +80,7 @@ func Copy(ctx context.Context, src, dst *registry.Client, from name.Reference, n
 	}
 	blobs := manifest.Blobs(rp.manifest) // an artifact manifest has no config
 	cp := &copier{src: src, from: rp.repo, p: pusher{c: dst, repo: dstRepo, concurrency: conc, tr: tracker(o.Progress)}}
-	cp.mount.Store(rp.repo.RegistryStr() == dstRepo.RegistryStr())
+	cp.mount.Store(rp.repo.RegistryStr() == dstRepo.RegistryStr() && rp.repo.RepositoryStr() != dstRepo.RepositoryStr())
 	cp.p.tr.SetTotal(uniqueSize(blobs))
 	if err := cp.copyBlobs(ctx, blobs); err != nil {
 		return Published{}, err

@@ -35,7 +35,7 @@ const (
 	// rtDelay is held before every request reaches the registry, like a
 	// far registry's latency. It only has to be longer than the client
 	// takes to send requests it means to send together.
-	rtDelay = 40 * time.Millisecond
+	rtDelay = 75 * time.Millisecond
 )
 
 type rtKeychain struct{}

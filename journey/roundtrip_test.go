@@ -2,26 +2,19 @@ package journey
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
 
-	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
 	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/layout/layouttest"
 	"github.com/docker-zarf/docker-zarf/registry"
-	"github.com/docker-zarf/docker-zarf/signature"
 )
 
 // The tests here count requests and serial round trips through a real
@@ -253,180 +246,10 @@ func blobGetOf(files map[string]layouttest.Content) func(rtCall) bool {
 	}
 }
 
-// TestCopyRoundTrips: a copy pings and fetches a token once per client,
-// for the whole scope set it needs, and mounts each blob within one
-// registry without a HEAD first.
-func TestCopyRoundTrips(t *testing.T) {
-	reg, l := startRT(t)
-	files := smallFiles(6)
-	from := mustRef(t, publishRT(t, reg, layouttest.Spec{Name: "copied", Version: "1.0.0", Arch: "amd64", Files: files}))
-	l.start()
-	if _, err := Copy(context.Background(), rtClient(), rtClient(), from, mustRepo(t, "oci://"+reg.Host+"/mirror"), CopyOptions{Arch: "amd64", Concurrency: 4}); err != nil {
-		t.Fatal(err)
-	}
-	calls := l.record()
-	got := count(calls)
-	t.Logf("copy within a registry: %v", got)
-	if got["ping"] != 2 || got["token"] != 2 {
-		t.Errorf("%d pings and %d tokens, want one of each per client:%s", got["ping"], got["token"], describe(calls))
-	}
-	if got["HEAD blob"] != 0 {
-		t.Errorf("%d blob HEADs, want none: a mount says whether the blob is there", got["HEAD blob"])
-	}
-}
-
-// TestCopyAcrossRegistries: between two registries the target gets one
-// ping and one token for pull and push together.
-func TestCopyAcrossRegistries(t *testing.T) {
-	src, _ := startRT(t)
-	dst, l := startRT(t)
-	from := mustRef(t, publishRT(t, src, layouttest.Spec{Name: "relayed", Version: "1.0.0", Arch: "amd64", Files: smallFiles(6)}))
-	l.start()
-	if _, err := Copy(context.Background(), rtClient(), rtClient(), from, mustRepo(t, "oci://"+dst.Host+"/mirror"), CopyOptions{Arch: "amd64", Concurrency: 4}); err != nil {
-		t.Fatal(err)
-	}
-	calls := l.record()
-	got := count(calls)
-	t.Logf("copy to another registry: %v", got)
-	if got["ping"] != 1 || got["token"] != 1 {
-		t.Errorf("the target saw %d pings and %d tokens, want one of each:%s", got["ping"], got["token"], describe(calls))
-	}
-}
-
-// TestCopyRelaysWithoutHashing: a source that serves a component with a
-// wrong byte has it refused by the target registry when the upload is
-// committed (the client no longer hashes what the target hashes anyway),
-// the copy fails as a digest mismatch, and nothing is tagged.
-func TestCopyRelaysWithoutHashing(t *testing.T) {
-	files := smallFiles(2)
-	bad := files["components/c001.tar"].Digest()
-	p := faultproxy.New(1)
-	p.Set(faultproxy.Scenario{Name: "corrupt", Count: 0, Action: faultproxy.CorruptBody(10),
-		Match: func(r *http.Request) bool { return faultproxy.BlobGet(r) && strings.HasSuffix(r.URL.Path, "/"+bad) }})
-	src := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
-	dst := testregistry.Start(t)
-	from := mustRef(t, publishTestPackage(t, src, "corrupt", files))
-	ns := mustRepo(t, "oci://"+dst.Host+"/mirror")
-	_, err := Copy(context.Background(), plainClient(), plainClient(), from, ns, CopyOptions{Arch: "amd64"})
-	if !errors.Is(err, registry.ErrDigestMismatch) {
-		t.Fatalf("copy of a corrupted blob: %v, want a digest mismatch", err)
-	}
-	refused := 0
-	for _, r := range dst.Requests() {
-		if r.Method == http.MethodPut && strings.Contains(r.Query, strings.TrimPrefix(bad, "sha256:")) && r.Status == http.StatusBadRequest {
-			refused++
-		}
-	}
-	if refused == 0 {
-		t.Errorf("the target never refused the corrupted blob: the client checked it first")
-	}
-	if _, _, err := plainClient().Resolve(context.Background(), ns.Registry.Repo("mirror/corrupt").Tag("1.0.0")); err == nil {
-		t.Error("the failed copy was tagged in the target")
-	}
-}
-
-// TestCopyWhereMountsAreDeclined: a registry that answers a mount with 202
-// (no cross-repository mounts) gets the rest of the blobs HEADed first and
-// uploaded when missing, and the copy succeeds.
-func TestCopyWhereMountsAreDeclined(t *testing.T) {
-	p := faultproxy.New(1)
-	p.Set(faultproxy.Scenario{Name: "decline",
-		Match:  func(r *http.Request) bool { return faultproxy.UploadStart(r) && r.URL.Query().Get("mount") != "" },
-		Action: faultproxy.Respond(http.StatusAccepted, http.Header{"Location": {"/v2/mirror/declined/blobs/uploads/none"}}, "")})
-	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
-	from := mustRef(t, publishTestPackage(t, reg, "declined", smallFiles(4)))
-	reg.Reset()
-	res, err := Copy(context.Background(), plainClient(), plainClient(), from, mustRepo(t, "oci://"+reg.Host+"/mirror"), CopyOptions{Arch: "amd64", Concurrency: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := p.Fired("decline"); n != 1 {
-		t.Errorf("%d mounts tried, want 1: after a decline the copy HEADs", n)
-	}
-	heads := 0
-	for _, r := range reg.Requests() {
-		if r.Method == http.MethodHead {
-			heads++
-		}
-	}
-	if want := res.Layers + 1; heads != want { // the config too
-		t.Errorf("%d HEADs, want %d", heads, want)
-	}
-	if _, err := Pull(context.Background(), plainClient(), mustRef(t, "oci://"+res.Reference), PullOptions{Arch: "amd64", OutDir: t.TempDir(), NoCache: true}); err != nil {
-		t.Fatalf("pulling the copy: %v", err)
-	}
-}
-
-// TestSignedPullRoundTrips: a signed package verified with its key costs
-// no round trip more than an unsigned one: the signature is read in the
-// same round as zarf.yaml and checksums.txt (7 round trips before).
-func TestSignedPullRoundTrips(t *testing.T) {
-	reg, l := startRT(t)
-	ref, key, pkg := publishSigned(t, reg)
-	var verified bool
-	l.start()
-	v := Verify{Key: key, Policy: signature.Always, Report: func(o signature.Outcome) { verified = o.Err == nil && o.Warning == nil }}
-	if _, err := Pull(context.Background(), rtClient(), ref, PullOptions{Arch: "amd64", OutDir: t.TempDir(), CacheDir: t.TempDir(), Verify: v}); err != nil {
-		t.Fatal(err)
-	}
-	if !verified {
-		t.Fatal("the signature was not verified")
-	}
-	calls := l.record()
-	first := func(c rtCall) bool {
-		return c.kind() == "GET blob" && slices.ContainsFunc(pkg.Files, func(f layout.File) bool {
-			return strings.HasPrefix(f.Path, "components/") && strings.HasSuffix(c.path, f.Digest)
-		})
-	}
-	if depth := depthBefore(calls, first); depth != 5 {
-		t.Errorf("%d serial round trips before the first component GET, want 5:%s", depth, describe(calls))
-	}
-}
-
 func maxDepth(calls []rtCall) int {
 	n := 0
 	for _, c := range calls {
 		n = max(n, c.depth)
 	}
 	return n
-}
-
-// publishSigned publishes the signed fixture to reg and returns its
-// reference, its key and the package.
-func publishSigned(t *testing.T, reg *testregistry.Registry) (name.Reference, *signature.PublicKey, *layout.Package) {
-	t.Helper()
-	dir := filepath.Join("..", "testdata", "fixtures", "packages", "signed")
-	pkg, err := layout.Open(context.Background(), filepath.Join(dir, "zarf-package-flavored-amd64-0.2.0-upstream.tar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pkg.Close() })
-	res, err := Publish(context.Background(), rtClient(), pkg, mustRepo(t, "oci://"+reg.Host+"/ns"), PublishOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pem, err := os.ReadFile(filepath.Join(dir, "cosign.pub"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := signature.LoadPublicKey(pem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mustRef(t, "oci://"+res.Reference), key, pkg
-}
-
-// TestVerifyRemoteRoundTrips: verify reads zarf.yaml, checksums.txt and
-// the signature in one round: 5 serial round trips in all (7 before).
-func TestVerifyRemoteRoundTrips(t *testing.T) {
-	reg, l := startRT(t)
-	ref, key, _ := publishSigned(t, reg)
-	l.start()
-	if _, err := VerifyRemote(context.Background(), rtClient(), ref, VerifyOptions{Arch: "amd64", Key: key}); err != nil {
-		t.Fatal(err)
-	}
-	calls := l.record()
-	if got := maxDepth(calls); got != 5 {
-		t.Errorf("verify took %d serial round trips, want 5 (ping, token, index, manifest, metadata):%s", got, describe(calls))
-	}
 }

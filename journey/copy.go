@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -43,6 +44,10 @@ func Copy(ctx context.Context, src, dst *registry.Client, from name.Reference, n
 	if err != nil {
 		return Published{}, err
 	}
+	conc := concurrency(o.Concurrency)
+	if err := rp.prefetch(ctx, src, conc, "zarf.yaml", "checksums.txt"); err != nil {
+		return Published{}, err
+	}
 	def, _, err := rp.definition(ctx, src)
 	if err != nil {
 		return Published{}, err
@@ -64,8 +69,18 @@ func Copy(ctx context.Context, src, dst *registry.Client, from name.Reference, n
 	if err != nil {
 		return Published{}, err
 	}
+	// One token for all the target sees: its blobs' HEADs, mounts from
+	// the source, uploads, and the manifest and index.
+	if err := dst.Authorize(ctx, dstRepo, true, rp.repo); err != nil {
+		// A token server may refuse the set for the source's part, which
+		// only the mounts need.
+		if err := dst.Authorize(ctx, dstRepo, true); err != nil {
+			return Published{}, err
+		}
+	}
 	blobs := manifest.Blobs(rp.manifest) // an artifact manifest has no config
-	cp := &copier{src: src, from: rp.repo, p: pusher{c: dst, repo: dstRepo, concurrency: concurrency(o.Concurrency), tr: tracker(o.Progress)}}
+	cp := &copier{src: src, from: rp.repo, p: pusher{c: dst, repo: dstRepo, concurrency: conc, tr: tracker(o.Progress)}}
+	cp.mount.Store(rp.repo.RegistryStr() == dstRepo.RegistryStr() && rp.repo.RepositoryStr() != dstRepo.RepositoryStr())
 	cp.p.tr.SetTotal(uniqueSize(blobs))
 	if err := cp.copyBlobs(ctx, blobs); err != nil {
 		return Published{}, err
@@ -92,6 +107,11 @@ type copier struct {
 	src  *registry.Client
 	from name.Repository
 	p    pusher // the target
+	// mount is true while blobs are mounted without asking first whether
+	// the target has them: within one registry a mount answers that too.
+	// A registry that declines one (no cross-repository mounts) has every
+	// later blob HEADed first instead.
+	mount atomic.Bool
 }
 
 func (cp *copier) copyBlobs(ctx context.Context, blobs []v1.Descriptor) error {
@@ -111,21 +131,28 @@ func (cp *copier) copyBlobs(ctx context.Context, blobs []v1.Descriptor) error {
 func (cp *copier) copyBlob(ctx context.Context, d v1.Descriptor) error {
 	title := blobTitle(d)
 	to, tr := cp.p.repo, cp.p.tr
+	if cp.mount.Load() {
+		ok, err := cp.p.c.MountBlob(ctx, to, cp.from, d)
+		if err == nil && ok {
+			tr.Track(title, d.Size).Skip("mounted")
+			return nil
+		}
+		if err == nil {
+			cp.mount.Store(false)
+		}
+	}
 	if ok, err := cp.p.c.BlobExists(ctx, to, d); err != nil {
 		return blobError("checking layer "+title, err)
 	} else if ok {
 		tr.Track(title, d.Size).Skip("exists")
 		return nil
 	}
-	if cp.from.RegistryStr() == to.RegistryStr() {
-		if ok, err := cp.p.c.MountBlob(ctx, to, cp.from, d); err == nil && ok {
-			tr.Track(title, d.Size).Skip("mounted")
-			return nil
-		}
-	}
-	// StreamBlob resumes a source connection cut mid-blob, so only a
+	// RelayBlob resumes a source connection cut mid-blob, so only a
 	// failure on the target side makes PushBlob start the upload over.
-	open := func() (io.ReadCloser, error) { return cp.src.StreamBlob(ctx, cp.from, d, nil) }
+	// It checks sizes only: the target verifies the digest as it commits
+	// the upload and refuses a wrong one, so hashing here would do its
+	// work twice.
+	open := func() (io.ReadCloser, error) { return cp.src.RelayBlob(ctx, cp.from, d, nil) }
 	return cp.p.pushOne(ctx, d, title, open)
 }
 

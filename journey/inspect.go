@@ -54,6 +54,9 @@ func Inspect(ctx context.Context, c *registry.Client, ref name.Reference, o Insp
 	if o.LayersOnly && (o.Verify.Policy == signature.Never || (o.Verify.Key == nil && o.Verify.Policy != signature.Always)) {
 		return res, nil
 	}
+	if err := rp.prefetch(ctx, c, DefaultConcurrency, append([]string{"zarf.yaml"}, o.Verify.files()...)...); err != nil {
+		return nil, err
+	}
 	def, raw, err := rp.definition(ctx, c)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -18,11 +19,14 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// StreamMin is the size from which, with no cache to fill, a blob bound for
-// an archive streams from the registry straight into it instead of through
-// a scratch file. Writing a GiB twice cost about as much as compressing it
-// on the machine this was measured on (make bench: pull to .tar.zst); small
-// blobs still go through scratch files so that they download in parallel.
+// StreamMin is the size from which a blob bound for an archive streams
+// from the registry straight into it as the writer reaches it, instead of
+// being downloaded first and read back: with no cache it skips the scratch
+// file, with the cache it fills the cache on the way (blobStore.tee), so
+// that compression runs during the download. Writing a GiB twice cost
+// about as much as compressing it on the machine this was measured on
+// (make bench: pull to .tar.zst); small blobs still download ahead, in
+// parallel, so that many of them cost few round trips.
 const StreamMin = 32 << 20
 
 // pipeline downloads a pull's layers and writes the package at once: the
@@ -36,15 +40,30 @@ type pipeline struct {
 	tr      progress.Tracker
 	blobs   blobStates
 	fetched atomic.Int64 // bytes taken from the network
+	// streamed are the digests of the blobs that stream into the archive
+	// as the writer reaches them, decided once before anything starts.
+	streamed map[string]bool
+	// slots bound the requests in flight, downloads and streams together,
+	// to the pull's concurrency.
+	slots chan struct{}
+	early *earlyStart // nil unless startEarly ran
 }
 
-func newPipeline(c *registry.Client, rp *remotePackage, st *blobStore, layers []manifest.Layer, format layout.Format, tr progress.Tracker) *pipeline {
+// newPipeline plans the pull of layers. Whether a blob streams depends on
+// format only as far as a directory or an archive goes, so startEarly may
+// run before zarf.yaml has said whether the archive is compressed.
+func newPipeline(c *registry.Client, rp *remotePackage, st *blobStore, layers []manifest.Layer, format layout.Format, tr progress.Tracker, concurrency int) *pipeline {
 	sort.Slice(layers, func(i, j int) bool { return layers[i].Title < layers[j].Title })
-	return &pipeline{c: c, rp: rp, st: st, layers: layers, format: format, tr: tr, blobs: newBlobStates(layers)}
+	p := &pipeline{c: c, rp: rp, st: st, layers: layers, format: format, tr: tr, blobs: newBlobStates(layers),
+		streamed: map[string]bool{}, slots: make(chan struct{}, concurrency)}
+	for _, l := range layers {
+		p.streamed[l.Digest] = p.streams(l)
+	}
+	return p
 }
 
 // run writes dst and returns the bytes taken from the network.
-func (p *pipeline) run(ctx context.Context, dst string, concurrency int) (int64, error) {
+func (p *pipeline) run(ctx context.Context, dst string) (int64, error) {
 	p.tr.SetTotal(p.total())
 	written := make(chan error, 1)
 	g, gctx := errgroup.WithContext(ctx)
@@ -54,7 +73,7 @@ func (p *pipeline) run(ctx context.Context, dst string, concurrency int) (int64,
 		return err
 	})
 	g.Go(func() error {
-		if err := p.download(gctx, concurrency); err != nil {
+		if err := p.download(gctx); err != nil {
 			return err
 		}
 		// The writer may still be compressing or syncing: say so rather
@@ -87,33 +106,73 @@ func (p *pipeline) total() int64 {
 	return uniqueSize(blobs)
 }
 
-// direct tells the blobs that skip the store and stream into the archive.
-func (p *pipeline) direct(l manifest.Layer) bool {
-	return p.st.scratch && p.format != layout.FormatDir && l.Size >= StreamMin && p.blobs[l.Digest].users == 1
+// streams tells the blobs that skip the download ahead and stream into
+// the archive: big ones that one file uses, unless the cache holds them
+// already, whole or in part (a download to resume).
+func (p *pipeline) streams(l manifest.Layer) bool {
+	if p.format == layout.FormatDir || l.Size < StreamMin || p.blobs[l.Digest].users != 1 {
+		return false
+	}
+	return p.st.scratch || !p.st.started(l)
 }
 
+// direct tells the streamed blobs that skip the store altogether.
+func (p *pipeline) direct(l manifest.Layer) bool { return p.streamed[l.Digest] && p.st.scratch }
+
+// acquire takes a request slot.
+func (p *pipeline) acquire(ctx context.Context) error {
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *pipeline) release() { <-p.slots }
+
 // download fills the store, one download per digest: files with the same
-// bytes share a blob, and two downloads into one entry would race.
-func (p *pipeline) download(ctx context.Context, concurrency int) error {
+// bytes share a blob, and two downloads into one entry would race. The
+// downloads startEarly began are waited for with the others.
+func (p *pipeline) download(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(concurrency)
+	g.SetLimit(cap(p.slots))
 	started := map[string]bool{}
+	if p.early != nil {
+		stop := context.AfterFunc(ctx, p.early.cancel)
+		defer stop()
+		started = p.early.begun
+	}
 	for _, l := range p.layers {
-		if started[l.Digest] || p.direct(l) {
+		if started[l.Digest] || p.streamed[l.Digest] {
 			continue
 		}
 		started[l.Digest] = true
-		g.Go(func() error {
-			n, cached, err := p.fetch(gctx, l)
-			if err != nil {
-				return fmt.Errorf("pulling layer %s: %w", l.Title, err)
-			}
-			p.fetched.Add(n)
-			p.blobs.done(l.Digest, cached)
-			return nil
-		})
+		g.Go(func() error { return p.fetchOne(gctx, l) })
 	}
-	return g.Wait()
+	err := g.Wait()
+	if p.early != nil {
+		if eerr := p.early.g.Wait(); err == nil {
+			err = eerr
+		}
+	}
+	return err
+}
+
+// fetchOne makes one blob present in the store, in a request slot, and
+// tells the writer.
+func (p *pipeline) fetchOne(ctx context.Context, l manifest.Layer) error {
+	if err := p.acquire(ctx); err != nil {
+		return err
+	}
+	n, cached, err := p.fetch(ctx, l)
+	p.release()
+	if err != nil {
+		return fmt.Errorf("pulling layer %s: %w", l.Title, err)
+	}
+	p.fetched.Add(n)
+	p.blobs.done(l.Digest, cached)
+	return nil
 }
 
 func (p *pipeline) fetch(ctx context.Context, l manifest.Layer) (int64, bool, error) {
@@ -132,7 +191,7 @@ func (p *pipeline) entries(ctx context.Context) []layout.Entry {
 	entries := make([]layout.Entry, 0, len(p.layers))
 	for _, l := range p.layers {
 		e := layout.Entry{Path: l.Title, Size: l.Size, Open: func() (io.ReadCloser, error) { return p.open(ctx, l) }}
-		if p.direct(l) {
+		if p.streamed[l.Digest] {
 			e.Open = func() (io.ReadCloser, error) { return p.stream(ctx, l) }
 		} else if p.st.scratch && p.blobs[l.Digest].users == 1 {
 			e.Move = func() (string, error) {
@@ -158,13 +217,45 @@ func (p *pipeline) open(ctx context.Context, l manifest.Layer) (io.ReadCloser, e
 	return layout.Verify(f, layout.File{Path: l.Title, Size: l.Size, Digest: l.Digest}), nil
 }
 
+// stream opens a streamed blob: straight from the registry, or through
+// the cache, which it fills on the way (or serves, when another pull filled
+// it meanwhile). It holds a request slot until it is closed.
 func (p *pipeline) stream(ctx context.Context, l manifest.Layer) (io.ReadCloser, error) {
-	rc, err := p.c.StreamBlob(ctx, p.rp.repo, layerDescriptor(l), p.tr.Track(l.Title, l.Size))
+	if err := p.acquire(ctx); err != nil {
+		return nil, err
+	}
+	bar := p.tr.Track(l.Title, l.Size)
+	var rc io.ReadCloser
+	var err error
+	if p.direct(l) {
+		rc, err = p.c.StreamBlob(ctx, p.rp.repo, layerDescriptor(l), bar)
+	} else {
+		rc, err = p.st.tee(ctx, p.c, p.rp.repo, l, bar)
+	}
 	if err != nil {
+		p.release()
 		return nil, fmt.Errorf("pulling layer %s: %w", l.Title, err)
 	}
+	if _, ok := rc.(*teeReader); !ok && !p.direct(l) {
+		// Another pull filled the cache meanwhile: a file, no request.
+		p.release()
+		return rc, nil
+	}
 	p.fetched.Add(l.Size)
-	return rc, nil
+	return &slotReader{ReadCloser: rc, release: p.release}, nil
+}
+
+// slotReader gives its request slot back when closed.
+type slotReader struct {
+	io.ReadCloser
+	release func()
+	once    sync.Once
+}
+
+func (s *slotReader) Close() error {
+	err := s.ReadCloser.Close()
+	s.once.Do(s.release)
+	return err
 }
 
 // blobStates tells the writer when each blob is ready, whether it came

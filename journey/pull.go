@@ -66,6 +66,21 @@ func Pull(ctx context.Context, c *registry.Client, ref name.Reference, o PullOpt
 	if err != nil {
 		return Pulled{}, err
 	}
+	pl := &pull{c: c, rp: rp, o: o, conc: concurrency(o.Concurrency),
+		meta: append([]string{"zarf.yaml", "checksums.txt"}, o.Verify.files()...)}
+	defer pl.close()
+	if canStartEarly(o, rp) {
+		if err := pl.openOutput(); err != nil {
+			return Pulled{}, err
+		}
+		// Their bars wait for the signature check's say (gatedTracker).
+		pl.gate = &gatedTracker{Tracker: tracker(o.Progress)}
+		pl.pp = newPipeline(c, rp, pl.st, rp.layers, pl.format(), pl.gate, pl.conc)
+		pl.stopEarly = pl.pp.startEarly(ctx, pl.conc-presentLayers(rp, pl.meta), pl.meta)
+	}
+	if err := rp.prefetch(ctx, c, pl.conc, pl.meta...); err != nil {
+		return Pulled{}, err
+	}
 	def, raw, err := rp.definition(ctx, c)
 	if err != nil {
 		return Pulled{}, err
@@ -73,14 +88,14 @@ func Pull(ctx context.Context, c *registry.Client, ref name.Reference, o PullOpt
 	if err := o.Verify.checkRemote(ctx, c, rp, raw); err != nil {
 		return Pulled{}, err
 	}
-	if err := checkOutDir(o.OutDir); err != nil {
-		return Pulled{}, err
+	if pl.gate != nil {
+		pl.gate.Open()
 	}
-	st, cleanup, err := openStore(o)
-	if err != nil {
-		return Pulled{}, err
+	if pl.st == nil {
+		if err := pl.openOutput(); err != nil {
+			return Pulled{}, err
+		}
 	}
-	defer cleanup()
 	layers, err := selectLayers(ctx, c, rp, def, o.Components)
 	if err != nil {
 		return Pulled{}, err
@@ -88,16 +103,16 @@ func Pull(ctx context.Context, c *registry.Client, ref name.Reference, o PullOpt
 	if err := verifyPlan(ctx, c, rp, def, len(o.Components) > 0); err != nil {
 		return Pulled{}, err
 	}
-	format := o.Format
-	if format == "" {
-		format = layout.FormatTarZst
-	}
+	format := pl.format()
 	if format == layout.FormatTarZst && def.Metadata.Uncompressed {
 		format = layout.FormatTar
 	}
+	if pl.pp == nil {
+		pl.pp = newPipeline(c, rp, pl.st, layers, format, tracker(o.Progress), pl.conc)
+	}
+	pl.pp.format = format
 	dst := filepath.Join(o.OutDir, layout.FileName(def, format))
-	pp := newPipeline(c, rp, st, layers, format, tracker(o.Progress))
-	fetched, err := pp.run(ctx, dst, concurrency(o.Concurrency))
+	fetched, err := pl.pp.run(ctx, dst)
 	if err != nil {
 		return Pulled{}, err
 	}
@@ -107,6 +122,62 @@ func Pull(ctx context.Context, c *registry.Client, ref name.Reference, o PullOpt
 	}
 	res.Size = writtenSize(dst, layers)
 	return res, nil
+}
+
+// pull is the state Pull cleans up after.
+type pull struct {
+	c         *registry.Client
+	rp        *remotePackage
+	o         PullOptions
+	conc      int
+	meta      []string // the layers read before any download
+	st        *blobStore
+	cleanup   func()
+	pp        *pipeline
+	gate      *gatedTracker // holds the bars of early downloads; nil without
+	stopEarly func()
+}
+
+// openOutput checks the output directory and opens the store.
+func (pl *pull) openOutput() error {
+	if err := checkOutDir(pl.o.OutDir); err != nil {
+		return err
+	}
+	st, cleanup, err := openStore(pl.o)
+	if err != nil {
+		return err
+	}
+	pl.st, pl.cleanup = st, cleanup
+	return nil
+}
+
+// format is the output format asked for; zarf.yaml may turn tar.zst into tar.
+func (pl *pull) format() layout.Format {
+	if pl.o.Format == "" {
+		return layout.FormatTarZst
+	}
+	return pl.o.Format
+}
+
+// close stops early downloads before the store they write into goes.
+func (pl *pull) close() {
+	if pl.stopEarly != nil {
+		pl.stopEarly()
+	}
+	if pl.cleanup != nil {
+		pl.cleanup()
+	}
+}
+
+// presentLayers counts the titles the package has.
+func presentLayers(rp *remotePackage, titles []string) int {
+	n := 0
+	for _, t := range titles {
+		if _, ok := rp.layer(t); ok {
+			n++
+		}
+	}
+	return n
 }
 
 // checkOutDir fails early, before any download, when the output directory

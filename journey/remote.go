@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/docker-zarf/docker-zarf/definition"
 	"github.com/docker-zarf/docker-zarf/manifest"
@@ -168,17 +169,40 @@ func (rp *remotePackage) alreadyRead(digest string) ([]byte, bool) {
 	return b, ok
 }
 
-// readLayer fetches a small layer by title.
+// readLayer returns a small layer by title: the bytes prefetch kept, or
+// else a download.
 func (rp *remotePackage) readLayer(ctx context.Context, c *registry.Client, title string) ([]byte, error) {
 	l, ok := rp.layer(title)
 	if !ok {
 		return nil, fmt.Errorf("the package has no %s layer: %w", title, fs.ErrNotExist)
+	}
+	if b, ok := rp.alreadyRead(l.Digest); ok {
+		return b, nil
 	}
 	b, err := rp.readBlob(ctx, c, layerDescriptor(l))
 	if err != nil {
 		return nil, fmt.Errorf("reading layer %s: %w", title, err)
 	}
 	return b, nil
+}
+
+// prefetch reads the small layers of titles that the package has, up to
+// limit at a time, and keeps them for readLayer: zarf.yaml, checksums.txt
+// and the signature files are each needed before any download, and read
+// one after another they cost a round trip each. A title the package lacks
+// is skipped; readLayer then says so.
+func (rp *remotePackage) prefetch(ctx context.Context, c *registry.Client, limit int, titles ...string) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for _, title := range titles {
+		if _, ok := rp.layer(title); ok {
+			g.Go(func() error {
+				_, err := rp.readLayer(gctx, c, title)
+				return err
+			})
+		}
+	}
+	return g.Wait()
 }
 
 // definition fetches and parses zarf.yaml, returning its raw bytes too.

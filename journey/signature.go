@@ -58,6 +58,14 @@ func optional(b []byte, err error) ([]byte, error) {
 	return b, err
 }
 
+// files are the signature layers checkRemote reads, for prefetch.
+func (v Verify) files() []string {
+	if v.Policy == signature.Never {
+		return nil
+	}
+	return []string{signature.BundleFile, signature.LegacyFile}
+}
+
 // checkRemote verifies from the registry: only the signature layers are
 // read here, zarf.yaml already was.
 func (v Verify) checkRemote(ctx context.Context, c *registry.Client, rp *remotePackage, zarfYAML []byte) error {

@@ -131,6 +131,16 @@ func (s *blobStore) has(l manifest.Layer) bool {
 	return err == nil && fi.Size() == l.Size
 }
 
+// started tells a blob the store holds whole or in part: a stream would
+// not resume the part, Fetch does.
+func (s *blobStore) started(l manifest.Layer) bool {
+	if s.has(l) {
+		return true
+	}
+	_, err := os.Stat(s.path(l.Digest) + partialSuffix)
+	return err == nil
+}
+
 func (s *blobStore) path(digest string) string { return blobFile(s.dir, digest, false) }
 
 // acquire returns with the blob's lock held when this pull must fill it,

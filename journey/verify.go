@@ -42,6 +42,10 @@ func VerifyRemote(ctx context.Context, c *registry.Client, ref name.Reference, o
 	if err != nil {
 		return Verified{}, err
 	}
+	v := o.always(new(bool))
+	if err := rp.prefetch(ctx, c, DefaultConcurrency, append([]string{"zarf.yaml", "checksums.txt"}, v.files()...)...); err != nil {
+		return Verified{}, err
+	}
 	def, raw, err := rp.definition(ctx, c)
 	if err != nil {
 		return Verified{}, err

@@ -95,6 +95,7 @@ type Client struct {
 	bases      map[string]*baseEntry      // registry host -> base transport
 	transports map[tlsKey]*transportEntry // host reached + TLS mode -> HTTP transport
 	auths      map[string]*authEntry      // registry + scopes -> authenticated transport
+	granted    map[string][]string        // registry -> the scope set Authorize asked for
 }
 
 // New returns a Client with opts.
@@ -106,6 +107,7 @@ func New(opts Options) *Client {
 		bases:      map[string]*baseEntry{},
 		transports: map[tlsKey]*transportEntry{},
 		auths:      map[string]*authEntry{},
+		granted:    map[string][]string{},
 	}
 	if opts.Debug != nil {
 		c.debug = &debugLog{w: opts.Debug}

@@ -28,6 +28,29 @@ func (c *Client) StreamBlob(ctx context.Context, repo name.Repository, d v1.Desc
 	if err != nil {
 		return nil, newError(opFetch, repo, err)
 	}
+	s, err := c.openStream(ctx, repo, d, bar)
+	if err != nil {
+		return nil, err
+	}
+	s.verified = verify.NewReader(s, v)
+	return &verifiedStream{s: s}, nil
+}
+
+// RelayBlob is StreamBlob for a blob on its way to a registry, which checks
+// the digest itself when the upload is committed (and refuses a wrong one):
+// it resumes the same way and checks the size, but spends no CPU hashing
+// bytes that the target hashes anyway. Use StreamBlob for anything that
+// ends on disk or in memory.
+func (c *Client) RelayBlob(ctx context.Context, repo name.Repository, d v1.Descriptor, bar progress.Bar) (io.ReadCloser, error) {
+	s, err := c.openStream(ctx, repo, d, bar)
+	if err != nil {
+		return nil, err
+	}
+	s.verified = sizeChecked{s}
+	return &verifiedStream{s: s}, nil
+}
+
+func (c *Client) openStream(ctx context.Context, repo name.Repository, d v1.Descriptor, bar progress.Bar) (*blobStream, error) {
 	hc, err := c.client(ctx, repo, pullScope(repo))
 	if err != nil {
 		return nil, err
@@ -35,9 +58,27 @@ func (c *Client) StreamBlob(ctx context.Context, repo name.Repository, d v1.Desc
 	if bar == nil {
 		bar = progress.NopBar()
 	}
-	s := &blobStream{ctx: ctx, c: c, hc: hc, repo: repo, d: d, bar: bar, rt: c.retrier(opFetch)}
-	s.verified = verify.NewReader(s, v)
-	return &verifiedStream{s: s}, nil
+	return &blobStream{ctx: ctx, c: c, hc: hc, repo: repo, d: d, bar: bar, rt: c.retrier(opFetch)}, nil
+}
+
+// sizeChecked reads the stream up to its size, as StreamBlob's verifier
+// does: a blob that ends early is resumed by blobStream, bytes past the
+// size are never read.
+type sizeChecked struct{ s *blobStream }
+
+func (z sizeChecked) Read(p []byte) (int, error) {
+	left := z.s.d.Size - z.s.have
+	if left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := z.s.Read(p)
+	if err == nil && z.s.have == z.s.d.Size {
+		err = io.EOF
+	}
+	return n, err
 }
 
 // verifiedStream is what StreamBlob hands out: the resuming stream read
@@ -84,7 +125,7 @@ type blobStream struct {
 	d        v1.Descriptor
 	bar      progress.Bar
 	rt       *retrier
-	verified *verify.Reader
+	verified io.Reader     // the stream through its check: digest and size, or size only
 	body     io.ReadCloser // nil between connections
 	have     int64
 	failures int // since the last byte arrived

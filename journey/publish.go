@@ -63,6 +63,14 @@ type Published struct {
 	// Replaced is the manifest the tag held for this architecture before,
 	// when it was another.
 	Replaced string `json:"replaced,omitempty"`
+	// Unchanged is true when the tag already held this very manifest for
+	// its architecture: nothing was uploaded and the tag did not move.
+	Unchanged bool `json:"unchanged,omitempty"`
+}
+
+func (p Published) unchanged() Published {
+	p.Unchanged = true
+	return p
 }
 
 // published fills in what tagIndex did.
@@ -134,13 +142,26 @@ func Publish(ctx context.Context, c *registry.Client, pkg *layout.Package, ns na
 		total += f.Size
 	}
 	p.tr.SetTotal(total)
-	if err := p.pushBlobs(ctx, pkg, set, built); err != nil {
-		return Published{}, err
-	}
-	if err := c.PutManifest(ctx, repo.Digest(built.Descriptor.Digest.String()), string(types.OCIManifestSchema1), built.Manifest); err != nil {
-		return Published{}, fmt.Errorf("pushing the manifest: %w", err)
-	}
 	ref := repo.Tag(tag)
+	// Every digest of the manifest is known before a byte is read, so the
+	// registry is asked first whether it holds the manifest already.
+	st := remoteState(ctx, c, ref, built.Descriptor, p.concurrency)
+	if st.tagged() {
+		p.skipAll(set.files, built)
+		return published(ref, built.Descriptor, len(layers), tagged{index: st.index}).unchanged(), nil
+	}
+	if !st.manifest {
+		if err := p.pushBlobs(ctx, pkg, set, built); err != nil {
+			return Published{}, err
+		}
+		if err := c.PutManifest(ctx, repo.Digest(built.Descriptor.Digest.String()), string(types.OCIManifestSchema1), built.Manifest); err != nil {
+			return Published{}, fmt.Errorf("pushing the manifest: %w", err)
+		}
+	} else {
+		// A manifest in the repository has its blobs there: the registry
+		// refused it otherwise. Only the tag is left to move.
+		p.skipAll(set.files, built)
+	}
 	t, err := tagIndex(ctx, c, ref, built.Descriptor, built.Manifest, warnf(o.Warnf))
 	if err != nil {
 		return Published{}, err
@@ -167,6 +188,14 @@ type pusher struct {
 	repo        name.Repository
 	concurrency int
 	tr          progress.Tracker
+}
+
+// skipAll reports every blob as already in the registry.
+func (p *pusher) skipAll(files []layout.File, built *manifest.Built) {
+	p.tr.Track("config", built.ConfigDescriptor.Size).Skip("exists")
+	for _, f := range files {
+		p.tr.Track(f.Path, f.Size).Skip("exists")
+	}
 }
 
 // pushBlobs uploads the config and every file the registry lacks.

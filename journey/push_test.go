@@ -1,0 +1,100 @@
+package journey
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/docker-zarf/docker-zarf/layout/layouttest"
+)
+
+// inflight counts the blob requests (existence checks and uploads) a
+// registry serves at once, those with a body of at least minBody bytes.
+// Each upload's commit is held for hold, so that uploads that may overlap
+// do.
+type inflight struct {
+	hold    time.Duration
+	minBody int64
+	mu   sync.Mutex
+	now  int
+	peak int
+}
+
+func (f *inflight) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.URL.Path, "/blobs/") || r.ContentLength < f.minBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		f.mu.Lock()
+		f.now++
+		f.peak = max(f.peak, f.now)
+		f.mu.Unlock()
+		defer func() {
+			f.mu.Lock()
+			f.now--
+			f.mu.Unlock()
+		}()
+		if r.Method == http.MethodPut {
+			time.Sleep(f.hold)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (f *inflight) max() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.peak
+}
+
+// publishCounting publishes a fresh .tar.zst package of files through a
+// registry that counts blob requests in flight, and returns the peak.
+func publishCounting(t *testing.T, files map[string]layouttest.Content, conc int, minBody int64) int {
+	t.Helper()
+	f := &inflight{hold: 200 * time.Millisecond, minBody: minBody}
+	reg := testregistry.Start(t, testregistry.WithHandler(f.wrap))
+	pkg := openBuilt(t, layouttest.Spec{Name: "mid", Version: "1.0.0", Files: files})
+	ns, err := ParseRepository("oci://" + reg.Host + "/ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Publish(context.Background(), plainClient(), pkg, ns, PublishOptions{Concurrency: conc}); err != nil {
+		t.Fatal(err)
+	}
+	return f.max()
+}
+
+// TestConcurrencyBoundsEveryBlobRequest: with --concurrency 1 no two blob
+// requests (HEADs, uploads of spooled and of streamed entries) are in
+// flight at once. Before, a big entry streamed from the walk beside the
+// spooled uploads, outside the bound: 2 at once.
+func TestConcurrencyBoundsEveryBlobRequest(t *testing.T) {
+	files := map[string]layouttest.Content{
+		"components/a.tar": layouttest.Random(10<<10, 1),
+		"components/b.tar": layouttest.Random(spoolMax+1, 2),
+		"components/c.tar": layouttest.Random(10<<10, 3),
+	}
+	if got := publishCounting(t, files, 1, 0); got != 1 {
+		t.Errorf("--concurrency 1: %d blob requests at once", got)
+	}
+}
+
+// TestCompressedEntriesUploadSideBySide: the entries of a .tar.zst over
+// 1 MiB upload several at a time. Before, each one streamed from the
+// decompressor in turn, whatever --concurrency said: 10 × 5 MiB uploaded
+// one by one.
+func TestCompressedEntriesUploadSideBySide(t *testing.T) {
+	files := map[string]layouttest.Content{}
+	for i := range 4 {
+		files[fmt.Sprintf("components/c%d.tar", i)] = layouttest.Random(2<<20, uint64(i+1))
+	}
+	if got := publishCounting(t, files, 4, 1<<20); got < 2 {
+		t.Errorf("--concurrency 4: at most %d upload at once, want side by side", got)
+	}
+}

@@ -1,7 +1,6 @@
 package journey
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,24 +8,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/manifest"
 	"github.com/docker-zarf/docker-zarf/progress"
 	"github.com/docker-zarf/docker-zarf/registry"
-)
-
-// A compressed archive is read in one pass, so its entries are read into
-// memory (spooled) to upload side by side while the walk moves on. Entries
-// up to spoolMax are spooled, within spoolBudget bytes at a time whatever
-// --concurrency says; a bigger entry streams from the decompressor, holding
-// one upload slot, while the spooled ones go on. 10 entries of 5 MiB thus
-// upload several at a time, and a 10 GiB entry costs no more memory than a
-// small one.
-const (
-	spoolMax    = 8 << 20
-	spoolBudget = 32 << 20
 )
 
 // pusher uploads blobs into one repository, concurrency requests at a
@@ -87,7 +73,10 @@ func (p *pusher) pushBlobs(ctx context.Context, pkg *layout.Package, set publish
 	case pkg.Seekable():
 		p.pushSeekable(gctx, g, pkg, missing)
 	default:
-		if err := p.pushStreamed(gctx, g, pkg, missing); err != nil {
+		// Every upload is over (g.Wait below) before the spool goes.
+		s := newSpooler()
+		defer s.close()
+		if err := p.pushStreamed(gctx, g, s, pkg, missing); err != nil {
 			// A failed upload cancels gctx and so stops the walk; report
 			// the upload's error, which is the cause.
 			if gerr := g.Wait(); gerr != nil {
@@ -137,29 +126,24 @@ func (p *pusher) pushSeekable(ctx context.Context, g *errgroup.Group, pkg *layou
 	}
 }
 
-// pushStreamed walks a compressed archive once: small entries are spooled
-// and upload in the background, big ones stream (see spoolMax). Every
+// pushStreamed walks a compressed archive once: entries are spooled and
+// upload in the background, or stream when too big (see spooler). Every
 // upload, streamed or not, takes a slot of g.
-func (p *pusher) pushStreamed(ctx context.Context, g *errgroup.Group, pkg *layout.Package, missing map[string]bool) error {
-	budget := semaphore.NewWeighted(spoolBudget)
+func (p *pusher) pushStreamed(ctx context.Context, g *errgroup.Group, s *spooler, pkg *layout.Package, missing map[string]bool) error {
 	return pkg.WalkUnverified(ctx, func(f layout.File, r io.Reader) error {
 		if !missing[f.Path] {
 			return nil
 		}
-		if f.Size > spoolMax {
-			return p.pushInline(ctx, g, pkg, f, r)
-		}
-		if err := budget.Acquire(ctx, f.Size); err != nil {
+		sp, ok, err := s.spool(ctx, f, r)
+		if err != nil {
 			return err
 		}
-		buf := make([]byte, f.Size)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			budget.Release(f.Size)
-			return fmt.Errorf("reading %s: %w", f.Path, err)
+		if !ok {
+			return p.pushInline(ctx, g, pkg, f, r)
 		}
 		g.Go(func() error {
-			defer budget.Release(f.Size)
-			return p.pushOne(ctx, fileDescriptor(f), f.Path, bytesOpener(buf))
+			defer sp.release()
+			return p.pushOne(ctx, fileDescriptor(f), f.Path, sp.open)
 		})
 		return ctx.Err()
 	})
@@ -193,16 +177,6 @@ func (p *pusher) pushOne(ctx context.Context, d v1.Descriptor, title string, ope
 	}
 	return nil
 }
-
-// bytesOpener serves b as a Seeker, which an upload resumes by seeking
-// instead of keeping a copy of what it sent.
-func bytesOpener(b []byte) func() (io.ReadCloser, error) {
-	return func() (io.ReadCloser, error) { return bytesReader{bytes.NewReader(b)}, nil }
-}
-
-type bytesReader struct{ *bytes.Reader }
-
-func (bytesReader) Close() error { return nil }
 
 func fileDescriptor(f layout.File) v1.Descriptor {
 	h, _ := v1.NewHash(f.Digest)

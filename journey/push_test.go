@@ -20,9 +20,9 @@ import (
 type inflight struct {
 	hold    time.Duration
 	minBody int64
-	mu   sync.Mutex
-	now  int
-	peak int
+	mu      sync.Mutex
+	now     int
+	peak    int
 }
 
 func (f *inflight) wrap(next http.Handler) http.Handler {
@@ -77,7 +77,7 @@ func publishCounting(t *testing.T, files map[string]layouttest.Content, conc int
 func TestConcurrencyBoundsEveryBlobRequest(t *testing.T) {
 	files := map[string]layouttest.Content{
 		"components/a.tar": layouttest.Random(10<<10, 1),
-		"components/b.tar": layouttest.Random(spoolMax+1, 2),
+		"components/b.tar": layouttest.Random(diskMax+1, 2),
 		"components/c.tar": layouttest.Random(10<<10, 3),
 	}
 	if got := publishCounting(t, files, 1, 0); got != 1 {

@@ -86,7 +86,7 @@ func (p *Package) openStreamed(i int, c check) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec, err := newDecoder(bufio.NewReaderSize(raw, bufSize))
+	dec, err := newDecoderChecking(bufio.NewReaderSize(raw, bufSize), c)
 	if err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("%s: %w", p.Source, err)
@@ -191,7 +191,7 @@ func (p *Package) walkStream(ctx context.Context, fn func(File, io.Reader) error
 		return err
 	}
 	defer raw.Close()
-	dec, err := newDecoder(bufio.NewReaderSize(raw, bufSize))
+	dec, err := newDecoderChecking(bufio.NewReaderSize(raw, bufSize), c)
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.Source, err)
 	}

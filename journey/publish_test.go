@@ -3,6 +3,7 @@ package journey
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -87,5 +88,39 @@ func TestRepublishUnchangedAsksLittle(t *testing.T) {
 				t.Errorf("republish = %+v, want the first publish's %+v, unchanged", again, first)
 			}
 		})
+	}
+}
+
+// TestRetagSendsNoBlobRequests: publishing a package whose manifest the
+// repository holds under another tag only moves the new tag: no existence
+// check or upload of any blob, and the manifest is not pushed again.
+// Before, every file got a HEAD and the config went up again.
+func TestRetagSendsNoBlobRequests(t *testing.T) {
+	reg := testregistry.Start(t)
+	ctx := context.Background()
+	pkg := openBuilt(t, layouttest.Spec{Name: "many", Version: "1.0.0", Files: manyFiles(10)})
+	ns, err := ParseRepository("oci://" + reg.Host + "/ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := Publish(ctx, plainClient(), pkg, ns, PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.Reset()
+	again, err := Publish(ctx, plainClient(), pkg, ns, PublishOptions{Tag: "stable"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reg.Requests() {
+		if strings.Contains(r.Path, "/blobs/") || (r.Method == "PUT" && strings.Contains(r.Path, "/manifests/sha256:")) {
+			t.Errorf("retagging sent %s %s", r.Method, r.Path)
+		}
+	}
+	if again.Unchanged || again.Digest != first.Digest || !strings.HasSuffix(again.Reference, ":stable") {
+		t.Errorf("retag = %+v, want %s under :stable, moved", again, first.Digest)
+	}
+	if got := indexArchitectures(t, reg, "ns/many", "stable"); len(got) != 1 || got[0] != "amd64" {
+		t.Errorf("the new tag's index holds %v", got)
 	}
 }

@@ -32,51 +32,41 @@ func (p *pusher) skipAll(files []layout.File, built *manifest.Built) {
 	}
 }
 
-// pushBlobs uploads the config and every file the registry lacks.
+// pushBlobs uploads the config and every file the registry lacks. Each
+// blob's existence check and upload run one after the other in the same
+// slot, so that checks and uploads of different blobs overlap.
+//
 // Uploads read the package without hashing it: every digest pushed comes
 // from checksums.txt (or was computed from bytes in memory), and the
 // registry checks each blob against its digest before it accepts it, so a
 // corrupt file fails the publish before the manifest goes up.
 func (p *pusher) pushBlobs(ctx context.Context, pkg *layout.Package, set publishSet, built *manifest.Built) error {
-	blobs := make([]v1.Descriptor, 0, len(set.files)+1)
-	titles := make([]string, 0, len(set.files)+1)
-	for _, f := range set.files {
-		blobs, titles = append(blobs, fileDescriptor(f)), append(titles, f.Path)
-	}
-	blobs, titles = append(blobs, built.ConfigDescriptor), append(titles, "config")
-	have, err := p.existing(ctx, blobs, titles)
-	if err != nil {
-		return err
-	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(p.concurrency)
-	if !have[len(set.files)] {
-		g.Go(func() error {
-			return p.pushOne(gctx, built.ConfigDescriptor, "config", bytesOpener(built.Config))
-		})
-	}
-	missing := map[string]bool{}
-	for i, f := range set.files {
-		if have[i] {
-			continue
+	g.Go(func() error {
+		return p.ensure(gctx, built.ConfigDescriptor, "config", bytesOpener(built.Config))
+	})
+	var streamed []layout.File
+	for _, f := range set.files {
+		d := fileDescriptor(f)
+		switch b, inMemory := set.mem[f.Path]; {
+		case inMemory:
+			// A re-signed zarf.yaml goes up from memory; the package's
+			// own copy is not read.
+			g.Go(func() error { return p.ensure(gctx, d, f.Path, bytesOpener(b)) })
+		case pkg.Seekable():
+			g.Go(func() error {
+				return p.ensure(gctx, d, f.Path, func() (io.ReadCloser, error) { return pkg.OpenUnverified(f) })
+			})
+		default:
+			streamed = append(streamed, f)
 		}
-		// Files from memory (a re-signed zarf.yaml) go up from there; the
-		// package's own copies of them are not read.
-		if b, ok := set.mem[f.Path]; ok {
-			g.Go(func() error { return p.pushOne(gctx, fileDescriptor(f), f.Path, bytesOpener(b)) })
-			continue
-		}
-		missing[f.Path] = true
 	}
-	switch {
-	case len(missing) == 0:
-	case pkg.Seekable():
-		p.pushSeekable(gctx, g, pkg, missing)
-	default:
+	if len(streamed) > 0 {
 		// Every upload is over (g.Wait below) before the spool goes.
 		s := newSpooler()
 		defer s.close()
-		if err := p.pushStreamed(gctx, g, s, pkg, missing); err != nil {
+		if err := p.pushStreamed(gctx, g, s, pkg, streamed); err != nil {
 			// A failed upload cancels gctx and so stops the walk; report
 			// the upload's error, which is the cause.
 			if gerr := g.Wait(); gerr != nil {
@@ -88,51 +78,62 @@ func (p *pusher) pushBlobs(ctx context.Context, pkg *layout.Package, set publish
 	return g.Wait()
 }
 
-// existing asks the registry, concurrency at a time, which blobs it holds,
-// and reports those as skipped.
-func (p *pusher) existing(ctx context.Context, blobs []v1.Descriptor, titles []string) ([]bool, error) {
-	have := make([]bool, len(blobs))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(p.concurrency)
-	for i, d := range blobs {
-		g.Go(func() error {
-			ok, err := p.c.BlobExists(gctx, p.repo, d)
-			if err != nil {
-				return blobError("checking layer "+titles[i], err)
-			}
-			have[i] = ok
-			return nil
-		})
+// ensure uploads d unless the registry has it.
+func (p *pusher) ensure(ctx context.Context, d v1.Descriptor, title string, open func() (io.ReadCloser, error)) error {
+	ok, err := p.exists(ctx, d, title)
+	if err != nil || ok {
+		return err
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	for i, d := range blobs {
-		if have[i] {
-			p.tr.Track(titles[i], d.Size).Skip("exists")
-		}
-	}
-	return have, nil
+	return p.pushOne(ctx, d, title, open)
 }
 
-func (p *pusher) pushSeekable(ctx context.Context, g *errgroup.Group, pkg *layout.Package, missing map[string]bool) {
-	for _, f := range pkg.Files {
-		if !missing[f.Path] {
-			continue
-		}
-		g.Go(func() error {
-			return p.pushOne(ctx, fileDescriptor(f), f.Path, func() (io.ReadCloser, error) { return pkg.OpenUnverified(f) })
-		})
+// exists asks the registry for d and reports it skipped when it is there.
+func (p *pusher) exists(ctx context.Context, d v1.Descriptor, title string) (bool, error) {
+	ok, err := p.c.BlobExists(ctx, p.repo, d)
+	if err != nil {
+		return false, blobError("checking layer "+title, err)
 	}
+	if ok {
+		p.tr.Track(title, d.Size).Skip("exists")
+	}
+	return ok, nil
 }
 
-// pushStreamed walks a compressed archive once: entries are spooled and
-// upload in the background, or stream when too big (see spooler). Every
-// upload, streamed or not, takes a slot of g.
-func (p *pusher) pushStreamed(ctx context.Context, g *errgroup.Group, s *spooler, pkg *layout.Package, missing map[string]bool) error {
+// pushStreamed walks a compressed archive once. The existence checks of
+// files run ahead of the walk, in g; the walk waits for each file's answer,
+// skips what the registry has, and spools the rest to upload in the
+// background, or streams it when too big (see spooler). Every request,
+// streamed upload included, takes a slot of g.
+func (p *pusher) pushStreamed(ctx context.Context, g *errgroup.Group, s *spooler, pkg *layout.Package, files []layout.File) error {
+	have := make(map[string]chan bool, len(files))
+	for _, f := range files {
+		have[f.Path] = make(chan bool, 1)
+	}
+	issued := make(chan struct{})
+	// g.Wait must not start before the last g.Go of this goroutine.
+	defer func() { <-issued }()
+	go func() {
+		defer close(issued)
+		for _, f := range files {
+			g.Go(func() error {
+				ok, err := p.exists(ctx, fileDescriptor(f), f.Path)
+				have[f.Path] <- ok
+				return err
+			})
+		}
+	}()
 	return pkg.WalkUnverified(ctx, func(f layout.File, r io.Reader) error {
-		if !missing[f.Path] {
+		answer := have[f.Path]
+		if answer == nil {
 			return nil
+		}
+		select {
+		case ok := <-answer:
+			if ok {
+				return nil
+			}
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 		sp, ok, err := s.spool(ctx, f, r)
 		if err != nil {

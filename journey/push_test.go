@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,8 +16,6 @@ import (
 
 // inflight counts the blob requests (existence checks and uploads) a
 // registry serves at once, those with a body of at least minBody bytes.
-// Each upload's commit is held for hold, so that uploads that may overlap
-// do.
 type inflight struct {
 	hold    time.Duration
 	minBody int64
@@ -41,10 +40,24 @@ func (f *inflight) wrap(next http.Handler) http.Handler {
 			f.mu.Unlock()
 		}()
 		if r.Method == http.MethodPut {
-			time.Sleep(f.hold)
+			f.meet()
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// meet holds a commit until another counted request is in flight too,
+// or for f.hold at most: uploads that may overlap then do, however slow
+// the machine.
+func (f *inflight) meet() {
+	for deadline := time.Now().Add(f.hold); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		f.mu.Lock()
+		met := f.now > 1
+		f.mu.Unlock()
+		if met {
+			return
+		}
+	}
 }
 
 func (f *inflight) max() int {
@@ -55,9 +68,9 @@ func (f *inflight) max() int {
 
 // publishCounting publishes a fresh .tar.zst package of files through a
 // registry that counts blob requests in flight, and returns the peak.
-func publishCounting(t *testing.T, files map[string]layouttest.Content, conc int, minBody int64) int {
+func publishCounting(t *testing.T, files map[string]layouttest.Content, conc int, minBody int64, hold time.Duration) int {
 	t.Helper()
-	f := &inflight{hold: 200 * time.Millisecond, minBody: minBody}
+	f := &inflight{hold: hold, minBody: minBody}
 	reg := testregistry.Start(t, testregistry.WithHandler(f.wrap))
 	pkg := openBuilt(t, layouttest.Spec{Name: "mid", Version: "1.0.0", Files: files})
 	ns, err := ParseRepository("oci://" + reg.Host + "/ns")
@@ -80,7 +93,7 @@ func TestConcurrencyBoundsEveryBlobRequest(t *testing.T) {
 		"components/b.tar": layouttest.Random(diskMax+1, 2),
 		"components/c.tar": layouttest.Random(10<<10, 3),
 	}
-	if got := publishCounting(t, files, 1, 0); got != 1 {
+	if got := publishCounting(t, files, 1, 0, 300*time.Millisecond); got != 1 {
 		t.Errorf("--concurrency 1: %d blob requests at once", got)
 	}
 }
@@ -94,7 +107,45 @@ func TestCompressedEntriesUploadSideBySide(t *testing.T) {
 	for i := range 4 {
 		files[fmt.Sprintf("components/c%d.tar", i)] = layouttest.Random(2<<20, uint64(i+1))
 	}
-	if got := publishCounting(t, files, 4, 1<<20); got < 2 {
+	if got := publishCounting(t, files, 4, 1<<20, 2*time.Second); got < 2 {
 		t.Errorf("--concurrency 4: at most %d upload at once, want side by side", got)
+	}
+}
+
+// TestSpoolLeavesNothing: the temporary files that entries of a .tar.zst
+// are spooled to are gone when Publish returns, after a failed upload too.
+func TestSpoolLeavesNothing(t *testing.T) {
+	files := map[string]layouttest.Content{}
+	for i := range 3 {
+		files[fmt.Sprintf("components/c%d.tar", i)] = layouttest.Random(memMax+1, uint64(i+1))
+	}
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fail=%v", fail), func(t *testing.T) {
+			refuse := func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if fail && r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/") && r.ContentLength > memMax {
+						http.Error(w, "no", http.StatusBadRequest)
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}
+			reg := testregistry.Start(t, testregistry.WithHandler(refuse))
+			pkg := openBuilt(t, layouttest.Spec{Name: "mid", Version: "1.0.0", Files: files})
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			ns, err := ParseRepository("oci://" + reg.Host + "/ns")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Publish(context.Background(), plainClient(), pkg, ns, PublishOptions{})
+			if (err != nil) != fail {
+				t.Fatalf("Publish: %v", err)
+			}
+			left, _ := os.ReadDir(tmp)
+			for _, e := range left {
+				t.Errorf("left behind: %s", e.Name())
+			}
+		})
 	}
 }

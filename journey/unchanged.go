@@ -13,7 +13,7 @@ import (
 )
 
 // remote is what the registry already holds of a manifest about to be
-// published. Asking costs two reads, sent together, where a republish of
+// published. Asking costs two requests, sent together, where a republish of
 // an unchanged package used to cost a HEAD per file, a config upload and
 // the index read-modify-write.
 type remote struct {
@@ -29,7 +29,8 @@ type remote struct {
 // tagged tells a publish that would change nothing.
 func (r remote) tagged() bool { return r.manifest && r.listed }
 
-// remoteState reads the manifest d by digest and the tag ref. Any failure
+// remoteState asks for the manifest d by digest (HEAD) and reads the tag
+// ref. Any failure
 // reads as "not there": the full publish that follows meets it again and
 // reports it in its own words.
 func remoteState(ctx context.Context, c *registry.Client, ref name.Tag, d v1.Descriptor, limit int) remote {
@@ -37,8 +38,8 @@ func remoteState(ctx context.Context, c *registry.Client, ref name.Tag, d v1.Des
 	var g errgroup.Group
 	g.SetLimit(min(limit, 2))
 	g.Go(func() error {
-		_, _, err := c.Resolve(ctx, ref.Context().Digest(d.Digest.String()))
-		r.manifest = err == nil
+		ok, err := c.ManifestExists(ctx, ref.Context().Digest(d.Digest.String()))
+		r.manifest = ok && err == nil
 		return nil
 	})
 	g.Go(func() error {

@@ -2,6 +2,7 @@ package journey
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -56,7 +57,11 @@ func (p *pusher) pushBlobs(ctx context.Context, pkg *layout.Package, set publish
 			g.Go(func() error { return p.ensure(gctx, d, f.Path, bytesOpener(b)) })
 		case pkg.Seekable():
 			g.Go(func() error {
-				return p.ensure(gctx, d, f.Path, func() (io.ReadCloser, error) { return pkg.OpenUnverified(f) })
+				ok, err := p.exists(gctx, d, f.Path)
+				if err != nil || ok {
+					return err
+				}
+				return p.pushFile(gctx, f, func() (io.ReadCloser, error) { return pkg.OpenUnverified(f) })
 			})
 		default:
 			streamed = append(streamed, f)
@@ -144,7 +149,7 @@ func (p *pusher) pushStreamed(ctx context.Context, g *errgroup.Group, s *spooler
 		}
 		g.Go(func() error {
 			defer sp.release()
-			return p.pushOne(ctx, fileDescriptor(f), f.Path, sp.open)
+			return p.pushFile(ctx, f, sp.open)
 		})
 		return ctx.Err()
 	})
@@ -164,11 +169,24 @@ func (p *pusher) pushInline(ctx context.Context, g *errgroup.Group, pkg *layout.
 	}
 	done := make(chan error, 1)
 	g.Go(func() error {
-		err := p.pushOne(ctx, fileDescriptor(f), f.Path, open)
+		err := p.pushFile(ctx, f, open)
 		done <- err
 		return err
 	})
 	return <-done
+}
+
+// pushFile uploads a file of the package, unhashed. The registry checks
+// its bytes against its digest; a refusal is the package's fault (a file
+// that does not match checksums.txt, or that changed since Open) and says
+// so, naming the file.
+func (p *pusher) pushFile(ctx context.Context, f layout.File, open func() (io.ReadCloser, error)) error {
+	err := p.pushOne(ctx, fileDescriptor(f), f.Path, open)
+	var rerr *registry.Error
+	if errors.Is(err, registry.ErrDigestMismatch) && errors.As(err, &rerr) {
+		return fmt.Errorf("%s: checksum mismatch: the registry refused its bytes as not %s: %w", f.Path, f.Digest, rerr)
+	}
+	return err
 }
 
 func (p *pusher) pushOne(ctx context.Context, d v1.Descriptor, title string, open func() (io.ReadCloser, error)) error {

@@ -149,3 +149,33 @@ func TestSpoolLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestWrongFileNeverTagged: uploads do not hash, so a file that does not
+// match checksums.txt is caught by the registry; the publish then fails
+// naming the file, and no manifest or tag is written.
+func TestWrongFileNeverTagged(t *testing.T) {
+	for _, form := range []layouttest.Form{layouttest.FormTarZst, layouttest.FormTar, layouttest.FormDir} {
+		t.Run(string(form), func(t *testing.T) {
+			reg := testregistry.Start(t)
+			pkg := openBuilt(t, layouttest.Spec{Name: "bad", Version: "1.0.0", Form: form,
+				Files: map[string]layouttest.Content{
+					"components/a.tar": layouttest.Random(10<<10, 1),
+					"components/b.tar": layouttest.Random(memMax+1, 2),
+				},
+				Break: layouttest.Break{WrongChecksum: "components/b.tar"}})
+			ns, err := ParseRepository("oci://" + reg.Host + "/ns")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Publish(context.Background(), plainClient(), pkg, ns, PublishOptions{})
+			if err == nil || !strings.Contains(err.Error(), "components/b.tar: checksum mismatch") {
+				t.Fatalf("Publish: %v, want a checksum mismatch naming components/b.tar", err)
+			}
+			for _, r := range reg.Requests() {
+				if r.IsManifest() && r.Method == http.MethodPut {
+					t.Errorf("a broken package got %s %s", r.Method, r.Path)
+				}
+			}
+		})
+	}
+}

@@ -1,17 +1,14 @@
 package journey
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/manifest"
@@ -19,12 +16,6 @@ import (
 	"github.com/docker-zarf/docker-zarf/registry"
 	"github.com/docker-zarf/docker-zarf/signature"
 )
-
-// spoolLimit is the largest entry of a compressed archive that is read into
-// memory so that it can upload while the decompressor moves on. Bigger
-// entries stream straight from the decompressor. With the default
-// concurrency of 6 this bounds the spool at 6 MiB.
-const spoolLimit = 1 << 20
 
 // PublishOptions tune Publish. The zero value publishes under the
 // package's own tag, DefaultConcurrency transfers at a time, silently.
@@ -63,6 +54,14 @@ type Published struct {
 	// Replaced is the manifest the tag held for this architecture before,
 	// when it was another.
 	Replaced string `json:"replaced,omitempty"`
+	// Unchanged is true when the tag already held this very manifest for
+	// its architecture: nothing was uploaded and the tag did not move.
+	Unchanged bool `json:"unchanged,omitempty"`
+}
+
+func (p Published) unchanged() Published {
+	p.Unchanged = true
+	return p
 }
 
 // published fills in what tagIndex did.
@@ -134,13 +133,26 @@ func Publish(ctx context.Context, c *registry.Client, pkg *layout.Package, ns na
 		total += f.Size
 	}
 	p.tr.SetTotal(total)
-	if err := p.pushBlobs(ctx, pkg, set, built); err != nil {
-		return Published{}, err
-	}
-	if err := c.PutManifest(ctx, repo.Digest(built.Descriptor.Digest.String()), string(types.OCIManifestSchema1), built.Manifest); err != nil {
-		return Published{}, fmt.Errorf("pushing the manifest: %w", err)
-	}
 	ref := repo.Tag(tag)
+	// Every digest of the manifest is known before a byte is read, so the
+	// registry is asked first whether it holds the manifest already.
+	st := remoteState(ctx, c, ref, built.Descriptor, p.concurrency)
+	if st.tagged() {
+		p.skipAll(set.files, built)
+		return published(ref, built.Descriptor, len(layers), tagged{index: st.index}).unchanged(), nil
+	}
+	if !st.manifest {
+		if err := p.pushBlobs(ctx, pkg, set, built); err != nil {
+			return Published{}, err
+		}
+		if err := c.PutManifest(ctx, repo.Digest(built.Descriptor.Digest.String()), string(types.OCIManifestSchema1), built.Manifest); err != nil {
+			return Published{}, fmt.Errorf("pushing the manifest: %w", err)
+		}
+	} else {
+		// A manifest in the repository has its blobs there: the registry
+		// refused it otherwise. Only the tag is left to move.
+		p.skipAll(set.files, built)
+	}
 	t, err := tagIndex(ctx, c, ref, built.Descriptor, built.Manifest, warnf(o.Warnf))
 	if err != nil {
 		return Published{}, err
@@ -161,132 +173,6 @@ func packageRepository(ns name.Repository, pkgName string) (name.Repository, err
 	return ns.Registry.Repo(path), nil
 }
 
-// pusher uploads blobs into one repository.
-type pusher struct {
-	c           *registry.Client
-	repo        name.Repository
-	concurrency int
-	tr          progress.Tracker
-}
-
-// pushBlobs uploads the config and every file the registry lacks.
-func (p *pusher) pushBlobs(ctx context.Context, pkg *layout.Package, set publishSet, built *manifest.Built) error {
-	missing, err := p.missingFiles(ctx, set.files)
-	if err != nil {
-		return err
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(p.concurrency)
-	g.Go(func() error {
-		return p.pushOne(gctx, built.ConfigDescriptor, "config", bytesOpener(built.Config))
-	})
-	// Files from memory (a re-signed zarf.yaml) go up from there; the
-	// package's own copies of them are not read.
-	for _, f := range set.files {
-		if b, ok := set.mem[f.Path]; ok {
-			if missing[f.Path] {
-				g.Go(func() error { return p.pushOne(gctx, fileDescriptor(f), f.Path, bytesOpener(b)) })
-			}
-			delete(missing, f.Path)
-		}
-	}
-	switch {
-	case len(missing) == 0:
-	case pkg.Seekable():
-		p.pushSeekable(gctx, g, pkg, missing)
-	default:
-		if err := p.pushStreamed(gctx, g, pkg, missing); err != nil {
-			// A failed upload cancels gctx and so stops the walk; report
-			// the upload's error, which is the cause.
-			if gerr := g.Wait(); gerr != nil {
-				return gerr
-			}
-			return err
-		}
-	}
-	return g.Wait()
-}
-
-// missingFiles asks the registry, Concurrency at a time, which files it
-// lacks. A republish of an unchanged package stops here without reading a
-// byte of the package's blobs.
-func (p *pusher) missingFiles(ctx context.Context, files []layout.File) (map[string]bool, error) {
-	exists := make([]bool, len(files))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(p.concurrency)
-	for i, f := range files {
-		g.Go(func() error {
-			ok, err := p.c.BlobExists(gctx, p.repo, fileDescriptor(f))
-			if err != nil {
-				return blobError("checking layer "+f.Path, err)
-			}
-			exists[i] = ok
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	missing := map[string]bool{}
-	for i, f := range files {
-		if exists[i] {
-			p.tr.Track(f.Path, f.Size).Skip("exists")
-			continue
-		}
-		missing[f.Path] = true
-	}
-	return missing, nil
-}
-
-func (p *pusher) pushSeekable(ctx context.Context, g *errgroup.Group, pkg *layout.Package, missing map[string]bool) {
-	for _, f := range pkg.Files {
-		if !missing[f.Path] {
-			continue
-		}
-		g.Go(func() error {
-			return p.pushOne(ctx, fileDescriptor(f), f.Path, func() (io.ReadCloser, error) { return pkg.Open(f) })
-		})
-	}
-}
-
-// pushStreamed walks a compressed archive once. Small entries are spooled
-// and uploaded in the background; big ones stream from the decompressor,
-// which waits for them. A retry of a streamed entry reopens it through
-// pkg.Open, which decompresses the archive again up to that entry.
-func (p *pusher) pushStreamed(ctx context.Context, g *errgroup.Group, pkg *layout.Package, missing map[string]bool) error {
-	return pkg.Walk(ctx, func(f layout.File, r io.Reader) error {
-		if !missing[f.Path] {
-			return nil
-		}
-		d := fileDescriptor(f)
-		if f.Size <= spoolLimit {
-			buf, err := io.ReadAll(r)
-			if err != nil {
-				return fmt.Errorf("reading %s: %w", f.Path, err)
-			}
-			g.Go(func() error { return p.pushOne(ctx, d, f.Path, bytesOpener(buf)) })
-			return ctx.Err()
-		}
-		first := true
-		open := func() (io.ReadCloser, error) {
-			if first {
-				first = false
-				return io.NopCloser(r), nil
-			}
-			return pkg.Open(f)
-		}
-		return p.pushOne(ctx, d, f.Path, open)
-	})
-}
-
-func (p *pusher) pushOne(ctx context.Context, d v1.Descriptor, title string, open func() (io.ReadCloser, error)) error {
-	bar := p.tr.Track(title, d.Size)
-	if err := p.c.PushBlob(ctx, p.repo, d, open, bar); err != nil {
-		return fmt.Errorf("pushing layer %s: %w", title, err)
-	}
-	return nil
-}
-
 // checkTag refuses a tag the registry would refuse, before any upload.
 func checkTag(repo name.Repository, tag string) error {
 	if _, err := name.NewTag(repo.String()+":"+tag, name.StrictValidation); err != nil {
@@ -305,13 +191,4 @@ func blobError(what string, err error) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return err
-}
-
-func bytesOpener(b []byte) func() (io.ReadCloser, error) {
-	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-}
-
-func fileDescriptor(f layout.File) v1.Descriptor {
-	h, _ := v1.NewHash(f.Digest)
-	return v1.Descriptor{MediaType: manifest.MediaTypeLayer, Size: f.Size, Digest: h}
 }

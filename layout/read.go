@@ -19,24 +19,74 @@ import (
 // costs a pass over everything before it: publish uses that only to retry
 // an upload that Walk's single pass could not finish.
 func (p *Package) Open(f File) (io.ReadCloser, error) {
+	return p.open(f, verified)
+}
+
+// OpenUnverified is Open without the sha256, for a reader that checks the
+// bytes itself: a registry verifies every blob pushed to it against the
+// digest the push names, and hashing a GiB costs more CPU than
+// decompressing it. The reader still yields exactly f.Size bytes of the
+// file, and a file that changed size since Open fails.
+func (p *Package) OpenUnverified(f File) (io.ReadCloser, error) {
+	return p.open(f, unverified)
+}
+
+// check tells whether readers hash what they read.
+type check bool
+
+const (
+	verified   check = true
+	unverified check = false
+)
+
+// reader wraps r in a verifier of f when c asks for one.
+func (c check) reader(r io.Reader, closer io.Closer, f File) io.ReadCloser {
+	if c == verified {
+		return newVerifier(r, closer, f)
+	}
+	if closer == nil {
+		return io.NopCloser(r)
+	}
+	return readCloser{r, closer}
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// sectionCloser is a seekable file section that closes its file, if any.
+type sectionCloser struct {
+	*io.SectionReader
+	f io.Closer
+}
+
+func (s sectionCloser) Close() error {
+	if s.f == nil {
+		return nil
+	}
+	return s.f.Close()
+}
+
+func (p *Package) open(f File, c check) (io.ReadCloser, error) {
 	i, ok := p.index[f.Path]
 	if !ok {
 		return nil, fmt.Errorf("%s: opening %s: %w", p.Source, f.Path, fs.ErrNotExist)
 	}
 	if !p.Seekable() {
-		return p.openStreamed(i)
+		return p.openStreamed(i, c)
 	}
-	return p.openEntry(p.entries[i])
+	return p.openEntry(p.entries[i], c)
 }
 
 // openStreamed decompresses the archive up to entry i and returns a
 // verifying reader of it that releases the decoder when closed.
-func (p *Package) openStreamed(i int) (io.ReadCloser, error) {
+func (p *Package) openStreamed(i int, c check) (io.ReadCloser, error) {
 	raw, err := p.rawArchive()
 	if err != nil {
 		return nil, err
 	}
-	dec, err := newDecoder(bufio.NewReaderSize(raw, bufSize))
+	dec, err := newDecoderChecking(bufio.NewReaderSize(raw, bufSize), c)
 	if err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("%s: %w", p.Source, err)
@@ -49,27 +99,30 @@ func (p *Package) openStreamed(i int) (io.ReadCloser, error) {
 			return nil, err
 		}
 	}
-	return newVerifier(tr, release, p.entries[i].file), nil
+	return c.reader(tr, release, p.entries[i].file), nil
 }
 
 type closerFunc func() error
 
 func (c closerFunc) Close() error { return c() }
 
-func (p *Package) openEntry(e entry) (io.ReadCloser, error) {
+func (p *Package) openEntry(e entry, c check) (io.ReadCloser, error) {
 	switch {
 	case p.root != nil:
-		return p.openDirFile(e.file)
+		return p.openDirFile(e.file, c)
 	case p.split != nil:
 		r := p.split.reader(e.off, e.file.Size)
-		return newVerifier(r, r, e.file), nil
+		return c.reader(r, r, e.file), nil
+	case p.file != nil && c == unverified:
+		// A Seeker lets an upload resume without keeping what it sent.
+		return sectionCloser{io.NewSectionReader(p.file, e.off, e.file.Size), nil}, nil
 	case p.file != nil:
 		return newVerifier(io.NewSectionReader(p.file, e.off, e.file.Size), nil, e.file), nil
 	}
 	return nil, fmt.Errorf("%s: opening %s: package is closed", p.Source, e.file.Path)
 }
 
-func (p *Package) openDirFile(f File) (io.ReadCloser, error) {
+func (p *Package) openDirFile(f File, c check) (io.ReadCloser, error) {
 	fh, err := p.root.Open(f.Path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.Source, err)
@@ -82,6 +135,10 @@ func (p *Package) openDirFile(f File) (io.ReadCloser, error) {
 		fh.Close()
 		return nil, fmt.Errorf("%s: %w", p.Source, err)
 	}
+	if c == unverified {
+		// Nothing checks the length at EOF: yield f.Size bytes at most.
+		return sectionCloser{io.NewSectionReader(fh, 0, f.Size), fh}, nil
+	}
 	return newVerifier(fh, fh, f), nil
 }
 
@@ -92,18 +149,28 @@ func (p *Package) openDirFile(f File) (io.ReadCloser, error) {
 // once, and each file is hashed once as fn reads it. Walk stops at the first
 // error and returns it; fn's own errors come back unwrapped.
 func (p *Package) Walk(ctx context.Context, fn func(f File, r io.Reader) error) error {
-	if p.Seekable() {
-		return p.walkSeekable(ctx, fn)
-	}
-	return p.walkStream(ctx, fn)
+	return p.walk(ctx, fn, verified)
 }
 
-func (p *Package) walkSeekable(ctx context.Context, fn func(File, io.Reader) error) error {
+// WalkUnverified is Walk without the sha256, as OpenUnverified is Open
+// without it: r yields exactly f.Size bytes.
+func (p *Package) WalkUnverified(ctx context.Context, fn func(f File, r io.Reader) error) error {
+	return p.walk(ctx, fn, unverified)
+}
+
+func (p *Package) walk(ctx context.Context, fn func(f File, r io.Reader) error, c check) error {
+	if p.Seekable() {
+		return p.walkSeekable(ctx, fn, c)
+	}
+	return p.walkStream(ctx, fn, c)
+}
+
+func (p *Package) walkSeekable(ctx context.Context, fn func(File, io.Reader) error, c check) error {
 	for _, e := range p.entries {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rc, err := p.openEntry(e)
+		rc, err := p.openEntry(e, c)
 		if err != nil {
 			return err
 		}
@@ -118,13 +185,13 @@ func (p *Package) walkSeekable(ctx context.Context, fn func(File, io.Reader) err
 
 // walkStream decompresses the archive and checks that it still holds the
 // entries Open found, in the same order.
-func (p *Package) walkStream(ctx context.Context, fn func(File, io.Reader) error) error {
+func (p *Package) walkStream(ctx context.Context, fn func(File, io.Reader) error, c check) error {
 	raw, err := p.rawArchive()
 	if err != nil {
 		return err
 	}
 	defer raw.Close()
-	dec, err := newDecoder(bufio.NewReaderSize(raw, bufSize))
+	dec, err := newDecoderChecking(bufio.NewReaderSize(raw, bufSize), c)
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.Source, err)
 	}
@@ -138,7 +205,7 @@ func (p *Package) walkStream(ctx context.Context, fn func(File, io.Reader) error
 		if err != nil {
 			return err
 		}
-		if err := fn(f, newVerifier(tr, nil, f)); err != nil {
+		if err := fn(f, c.reader(tr, nil, f)); err != nil {
 			return err
 		}
 		i++

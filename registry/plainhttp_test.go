@@ -217,7 +217,7 @@ func TestNoDowngrade(t *testing.T) {
 			hits.Store(0)
 			c := newTLSTestClient(Options{PlainHTTP: tt.plain, CertsDirs: []string{certs}})
 			repo := mustRepo(t, tt.reg, "no/downgrade")
-			b := newBlob(t, 5<<20) // over putMax: POST, PATCH, PUT
+			b := newBlob(t, monolithicMax+1) // over putMax: POST, PATCH, PUT
 			p.Clear()
 			if !tt.push {
 				if err := c.PushBlob(testCtx(t), repo, b.desc, b.stream(), nil); err != nil {

@@ -67,3 +67,25 @@ func TestSmallBlobsGoInTheCommit(t *testing.T) {
 		})
 	}
 }
+
+// TestMidSizedBlobGoesInTheCommit: with the default settings a 5 MiB blob
+// (an image layer, a "mid" package file) costs a POST and a PUT. Before,
+// anything over 4 MiB paid a PATCH too: a third round trip per blob.
+func TestMidSizedBlobGoesInTheCommit(t *testing.T) {
+	reg := testregistry.Start(t)
+	c := newTestClient(Options{})
+	repo := mustRepo(t, reg, "put/mid")
+	b := newBlob(t, 5<<20)
+	if err := c.PushBlob(testCtx(t), repo, b.desc, b.stream(), nil); err != nil {
+		t.Fatal(err)
+	}
+	var methods []string
+	for _, r := range reg.Requests() {
+		if r.IsBlobUpload() {
+			methods = append(methods, r.Method)
+		}
+	}
+	if len(methods) != 2 || methods[0] != http.MethodPost || methods[1] != http.MethodPut {
+		t.Errorf("uploading 5 MiB took %v, want [POST PUT]", methods)
+	}
+}

@@ -244,10 +244,12 @@ func (u *upload) patch(ctx context.Context, off, n int64, ranged bool) error {
 
 // monolithicMax is the largest blob sent in the commit itself. Below it a
 // blob costs two requests (POST, PUT with the bytes), as oras sends it,
-// instead of three; for a package of hundreds of small image blobs the
-// round trips are most of the time. Above it the PATCH stays: ACR refuses
-// monolithic PUTs over about 20 MB.
-const monolithicMax = 4 << 20
+// instead of three; for a package of hundreds of small image blobs, or of
+// image layers of a few MiB, the round trips are most of the time. The
+// body streams from the source like a PATCH's, so the size costs no
+// memory. Above it the PATCH stays: ACR refuses monolithic PUTs over about
+// 20 MB.
+const monolithicMax = 16 << 20
 
 // sendBody sends the next n source bytes as the body of one request. A
 // failure of the source (its own checksum at EOF) wins over the transport

@@ -116,7 +116,12 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 	if err := formatter.Finish(tr, err, "uploaded"); err != nil {
 		return err
 	}
-	return opts.output.PrintPublished(dockerCli.Out(), res, "Published "+res.Reference)
+	head := "Published " + res.Reference
+	if res.Unchanged {
+		// docker push says "Layer already exists"; here it is the whole package.
+		head = res.Reference + " is up to date: the tag already holds this package, nothing was pushed"
+	}
+	return opts.output.PrintPublished(dockerCli.Out(), res, head)
 }
 
 // runCopy copies a package between registries. The source and the target

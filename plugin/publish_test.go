@@ -147,8 +147,13 @@ func TestPublishRepublishReplacesOwnEntryOnly(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("--format json printed %q: %v", r.stdout, err)
 	}
-	if res.Reference != reg.Host+"/team/demo:1.0.0" || res.Digest != entryFor(t, idx, "amd64").Digest.String() || res.Layers != 9 || res.Size == 0 {
+	if res.Reference != reg.Host+"/team/demo:1.0.0" || res.Digest != entryFor(t, idx, "amd64").Digest.String() || res.Layers != 9 || res.Size == 0 || !res.Unchanged {
 		t.Fatalf("--format json = %+v", res)
+	}
+	// In text, an unchanged republish says so rather than "Published".
+	r = mustSucceed(t, runCLI(t, cfg, "publish", demoAmd64, target))
+	if !strings.HasPrefix(r.stdout, reg.Host+"/team/demo:1.0.0 is up to date") || strings.Contains(r.stdout, "Published") {
+		t.Fatalf("an unchanged republish printed %q", r.stdout)
 	}
 }
 

@@ -134,6 +134,11 @@ func Publish(ctx context.Context, c *registry.Client, pkg *layout.Package, ns na
 	}
 	p.tr.SetTotal(total)
 	ref := repo.Tag(tag)
+	// One ping and one token for all of it: the reads below share the
+	// push scope with the uploads. An error is not the publish's: a token
+	// server that refuses push (read-only credentials, enough for an
+	// unchanged republish) leaves each request to ask for its own scope.
+	_ = c.Authorize(ctx, repo, true)
 	// Every digest of the manifest is known before a byte is read, so the
 	// registry is asked first whether it holds the manifest already.
 	st := remoteState(ctx, c, ref, built.Descriptor, p.concurrency)

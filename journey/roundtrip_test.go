@@ -253,3 +253,17 @@ func maxDepth(calls []rtCall) int {
 	}
 	return n
 }
+
+// TestPublishOnePingOneToken: a first publish reads (HEAD manifest, GET
+// tag) and writes (uploads, PUTs) under one token for pull,push; before,
+// the reads took a token of their own: two pings and two tokens.
+func TestPublishOnePingOneToken(t *testing.T) {
+	reg, l := startRT(t)
+	l.start()
+	publishRT(t, reg, layouttest.Spec{Name: "pub", Version: "1.0.0", Arch: "amd64", Files: smallFiles(3)})
+	calls := l.record()
+	got := count(calls)
+	if got["ping"] != 1 || got["token"] != 1 {
+		t.Fatalf("publish sent %d pings and %d token requests, want 1 and 1:%s", got["ping"], got["token"], describe(calls))
+	}
+}

@@ -45,8 +45,8 @@ type Entry struct {
 // The archive is deterministic, like Zarf's: entries sorted by path (walk
 // order), a directory entry before the first file under it, mode 0644 for
 // files and 0755 for directories, times zero (1970), uid/gid 0 and no user
-// or group names. FormatTarZst compresses with every core at zstd's default
-// level. FormatDir writes the files into a temporary directory beside dst and
+// or group names. FormatTarZst compresses with every core at zstd's fastest
+// level (see newEncoder). FormatDir writes the files into a temporary directory beside dst and
 // renames it (dst must not exist or be empty).
 func Write(ctx context.Context, dst string, format Format, entries []Entry) error {
 	sorted, err := planEntries(entries)

@@ -45,11 +45,15 @@ func newDecoderChecking(r io.Reader, c check) (*zstd.Decoder, error) {
 	)
 }
 
-// newEncoder compresses with every core at the default level, which is what
-// Zarf's archiver uses, so that pulled packages are the size Zarf makes.
+// newEncoder compresses with every core at zstd's fastest level, not the
+// default one Zarf's archiver uses: a pull writes the archive while the
+// bytes arrive, and most of a package (image layers) is compressed
+// already. Measured on 2 cores: 256 MiB of incompressible data at 1,235
+// MB/s against 880 with the same size out; the demo fixture's text 3%
+// bigger (559,674 B against 542,777). Readers do not care about the level.
 func newEncoder(w io.Writer) (*zstd.Encoder, error) {
 	return zstd.NewWriter(w,
 		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
-		zstd.WithEncoderLevel(zstd.SpeedDefault),
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
 	)
 }

@@ -108,6 +108,13 @@ func PruneCache(ctx context.Context, dir string, opts PruneOptions) (PruneResult
 	if err != nil {
 		return res, err
 	}
+	if opts.All {
+		// The kept scans of published archives (ScanCacheDir) are only
+		// a shortcut; --all leaves nothing of the cache.
+		if err := os.RemoveAll(ScanCacheDir(dir)); err != nil {
+			return res, fmt.Errorf("pruning the cache %s: %w", dir, err)
+		}
+	}
 	var cutoff time.Time
 	if opts.Until > 0 {
 		cutoff = time.Now().Add(-opts.Until)
@@ -268,3 +275,7 @@ func isSHA256Hex(s string) bool {
 	}
 	return true
 }
+
+// ScanCacheDir is where, under a cache directory, publish keeps the scans
+// of the .tar.zst archives it opened (OpenOptions.ScanCache).
+func ScanCacheDir(cacheDir string) string { return filepath.Join(cacheDir, "scans") }

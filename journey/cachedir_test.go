@@ -218,3 +218,28 @@ func TestCacheMarkUsed(t *testing.T) {
 		t.Fatalf("prune --filter until=24h removed a blob just used: %+v, %v", res, err)
 	}
 }
+
+// TestPruneAllTakesTheKeptScans: --all leaves nothing of the cache, the
+// scans publish keeps included; a plain prune keeps them.
+func TestPruneAllTakesTheKeptScans(t *testing.T) {
+	dir := t.TempDir()
+	scans := ScanCacheDir(dir)
+	if err := os.MkdirAll(scans, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(scans, "x.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PruneCache(context.Background(), dir, PruneOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(scans); err != nil {
+		t.Fatalf("a plain prune removed the scans: %v", err)
+	}
+	if _, err := PruneCache(context.Background(), dir, PruneOptions{All: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(scans); !os.IsNotExist(err) {
+		t.Fatalf("prune --all left the scans: %v", err)
+	}
+}

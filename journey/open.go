@@ -18,6 +18,11 @@ type OpenOptions struct {
 	// only.cluster.architecture. Default (""): the source's
 	// metadata.architecture, else this machine's.
 	Arch string
+	// ScanCache, when set, keeps the scan of a .tar.zst there so that
+	// opening the same unchanged file again does not decompress it
+	// (layout.OpenOptions.ScanCache); ScanCacheDir(DefaultCacheDir()) is
+	// the usual place. Default (""): every open decompresses.
+	ScanCache string
 }
 
 // OpenPackage opens what publish was given: a built package in any form
@@ -26,7 +31,7 @@ type OpenOptions struct {
 // directory first. close releases the package and its temporary files;
 // the source itself is never written to.
 func OpenPackage(ctx context.Context, path string, o OpenOptions) (pkg *layout.Package, close func() error, err error) {
-	pkg, err = layout.Open(ctx, path)
+	pkg, err = layout.OpenWith(ctx, path, layout.OpenOptions{ScanCache: o.ScanCache})
 	if err == nil {
 		return pkg, pkg.Close, nil
 	}

@@ -31,6 +31,11 @@ var laterPart = regexp.MustCompile(`\.part[0-9]{3}$`)
 // a skeleton source directory gives an error wrapping ErrSkeleton. The
 // caller must Close the package.
 func Open(ctx context.Context, path string) (*Package, error) {
+	return OpenWith(ctx, path, OpenOptions{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, o OpenOptions) (*Package, error) {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && exists(path+splitSuffix):
@@ -47,7 +52,7 @@ func Open(ctx context.Context, path string) (*Package, error) {
 		// A pipe or device would block or never end.
 		return nil, formatErr(path, "", "not a regular file or directory")
 	}
-	return openArchive(ctx, path)
+	return openArchive(ctx, path, o)
 }
 
 func exists(path string) bool {
@@ -57,7 +62,7 @@ func exists(path string) bool {
 
 // openArchive opens a .tar or .tar.zst file. The file stays open: readers
 // of files are sections of it.
-func openArchive(ctx context.Context, path string) (_ *Package, err error) {
+func openArchive(ctx context.Context, path string, o OpenOptions) (_ *Package, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening package: %w", err)
@@ -79,7 +84,7 @@ func openArchive(ctx context.Context, path string) (_ *Package, err error) {
 	var res *scanResult
 	if isZstd(head[:n]) {
 		p.Form, p.zstd = FormTarZst, true
-		res, err = scanCompressed(ctx, path, bufio.NewReaderSize(raw, bufSize))
+		res, err = scanCompressedCached(ctx, path, fi, raw, o.ScanCache)
 	} else {
 		c := &seekCounter{counter: counter{r: raw}, s: raw}
 		res, err = scanTar(ctx, path, c, c.pos, p.size)
@@ -91,6 +96,23 @@ func openArchive(ctx context.Context, path string) (_ *Package, err error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// scanCompressedCached reads the scan of the archive from dir when it was
+// kept there for this very file, and otherwise scans it and keeps it.
+func scanCompressedCached(ctx context.Context, path string, fi os.FileInfo, raw io.Reader, dir string) (*scanResult, error) {
+	key := ""
+	if dir != "" {
+		key = scanKey(path, fi)
+	}
+	if res := loadScan(dir, key); res != nil {
+		return res, nil
+	}
+	res, err := scanCompressed(ctx, path, bufio.NewReaderSize(raw, bufSize))
+	if err == nil {
+		storeScan(dir, key, path, res)
+	}
+	return res, err
 }
 
 // scanCompressed scans a tar.zst stream, then reads the decoder to its end:

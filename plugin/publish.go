@@ -90,7 +90,12 @@ func runPublish(ctx context.Context, dockerCli command.Cli, info BuildInfo, opts
 	if err != nil {
 		return err
 	}
-	pkg, closePkg, err := journey.OpenPackage(ctx, src, journey.OpenOptions{Flavor: opts.flavor, Arch: opts.arch})
+	oo := journey.OpenOptions{Flavor: opts.flavor, Arch: opts.arch}
+	if dir, err := journey.DefaultCacheDir(); err == nil {
+		// A republish of the same .tar.zst then skips its decompression.
+		oo.ScanCache = journey.ScanCacheDir(dir)
+	}
+	pkg, closePkg, err := journey.OpenPackage(ctx, src, oo)
 	if err != nil {
 		return err
 	}

@@ -150,7 +150,13 @@ func TestPublishRepublishReplacesOwnEntryOnly(t *testing.T) {
 	if res.Reference != reg.Host+"/team/demo:1.0.0" || res.Digest != entryFor(t, idx, "amd64").Digest.String() || res.Layers != 9 || res.Size == 0 || !res.Unchanged {
 		t.Fatalf("--format json = %+v", res)
 	}
-	// In text, an unchanged republish says so rather than "Published".
+	// In text, an unchanged republish says so rather than "Published"; the
+	// .tar.zst's scan is kept, so that it is not decompressed again.
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	mustSucceed(t, runCLI(t, cfg, "publish", demoAmd64, target, "-q"))
+	if kept, _ := filepath.Glob(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "docker-zarf", "scans", "*.json")); len(kept) != 1 {
+		t.Fatalf("publish kept %v, want the one scan of %s", kept, demoAmd64)
+	}
 	r = mustSucceed(t, runCLI(t, cfg, "publish", demoAmd64, target))
 	if !strings.HasPrefix(r.stdout, reg.Host+"/team/demo:1.0.0 is up to date") || strings.Contains(r.stdout, "Published") {
 		t.Fatalf("an unchanged republish printed %q", r.stdout)

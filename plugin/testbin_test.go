@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -35,9 +36,22 @@ var builtBinary struct {
 }
 
 func TestMain(m *testing.M) {
+	// Pulls without --cache and publish's kept scans go to the user's
+	// cache directory; the tests get one of their own. go build keeps its
+	// own cache where it was, or every run would rebuild from nothing.
+	if out, err := exec.Command("go", "env", "GOCACHE").Output(); err == nil {
+		os.Setenv("GOCACHE", strings.TrimSpace(string(out)))
+	}
+	cache, err := os.MkdirTemp("", "docker-zarf-xdg-cache-")
+	if err == nil {
+		os.Setenv("XDG_CACHE_HOME", cache)
+	}
 	code := m.Run()
 	if builtBinary.dir != "" {
 		os.RemoveAll(builtBinary.dir)
+	}
+	if cache != "" {
+		os.RemoveAll(cache)
 	}
 	os.Exit(code)
 }

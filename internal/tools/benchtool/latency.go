@@ -13,13 +13,11 @@ import (
 
 // latConfig is everything latencyCmd's flags say.
 type latConfig struct {
-	work, bin, out string
-	zarf           string // the Zarf CLI; "": not compared
-	upstream       string // host:port of the registry behind the proxy
-	runs           int
-	big            float64 // GiB
-	latencies      []time.Duration
-	meta           map[string]string
+	common
+	zarf      string  // the Zarf CLI; "": not compared
+	upstream  string  // host:port of the registry behind the proxy
+	big       float64 // GiB
+	latencies []time.Duration
 }
 
 // latencyCmd times the journeys of issue 12 through a proxy that delays
@@ -72,20 +70,12 @@ func latencyCmd(ctx context.Context, args []string) error {
 
 func parseLatency(args []string) (*latConfig, error) {
 	fs := flag.NewFlagSet("latency", flag.ContinueOnError)
-	cfg := &latConfig{meta: map[string]string{}}
-	fs.StringVar(&cfg.work, "work", "", "work directory (packages, outputs)")
-	fs.StringVar(&cfg.bin, "bin", "bin", "directory holding docker-zarf, oras and crane")
-	fs.StringVar(&cfg.out, "out", "bench-results", "directory for the results")
+	cfg := &latConfig{}
+	cfg.addFlags(fs)
 	fs.StringVar(&cfg.zarf, "zarf", "", "the Zarf CLI, compared when given")
 	fs.StringVar(&cfg.upstream, "upstream", "", "host:port of the registry (no auth) behind the proxy")
-	fs.IntVar(&cfg.runs, "runs", 3, "runs per journey (the median is reported)")
 	fs.Float64Var(&cfg.big, "big", 0.25, "size in GiB of the big package")
 	lat := fs.String("latencies", "0,50", "comma-separated delays per request, in ms")
-	fs.Func("meta", "KEY=VALUE recorded in the results, repeatable", func(s string) error {
-		k, v, _ := strings.Cut(s, "=")
-		cfg.meta[k] = v
-		return nil
-	})
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

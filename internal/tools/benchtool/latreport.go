@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
@@ -141,16 +140,9 @@ func (rep *report) latencyMarkdown() string {
 		"Each run pushes into fresh repositories. Packages: many %s, mid %s, big %s (incompressible data). "+
 		"%d CPUs, load average %s at the start and %s at the end; %s.\n",
 		rep.Runs, rep.pkgDesc("many"), rep.pkgDesc("mid"), rep.pkgDesc("big"), rep.CPUs, rep.LoadStart, rep.LoadEnd, rep.GoVersion)
-	if len(rep.Meta) > 0 {
-		var kv []string
-		for k, v := range rep.Meta {
-			kv = append(kv, k+" "+v)
-		}
-		slices.Sort(kv)
-		fmt.Fprintf(&b, "Versions: %s.\n", strings.Join(kv, ", "))
-	}
+	writeVersions(&b, rep.Meta)
 	b.WriteString("Peers: oras (--concurrency 6) and crane push/pull/copy the same blobs; their inspect fetches the manifest only; " +
-		"Zarf writes a .tar.zst when it pulls. Cells: median time · median requests (all kinds, 401s included). "+
+		"Zarf writes a .tar.zst when it pulls. Cells: median time · median requests (all kinds, 401s included). " +
 		"Not simulated: bandwidth, TLS handshakes (real registries add one more round trip per connection).\n\n")
 	tools := rep.latencyTools()
 	b.WriteString("| journey | latency | " + strings.Join(tools, " | ") + " | dz ÷ best peer | target (docker-zarf) |\n")

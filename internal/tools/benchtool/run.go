@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,13 +24,45 @@ type registryTarget struct {
 
 // runConfig is everything runCmd's flags say.
 type runConfig struct {
+	common
+	profile    string // "": no profiles; else dzprof writes docker-zarf CPU profiles here
+	sizes      []float64
+	kinds      []string
+	registries []registryTarget
+}
+
+// common are the settings run and latency share.
+type common struct {
 	work, bin, out string
-	profile        string // "": no profiles; else dzprof writes docker-zarf CPU profiles here
 	runs           int
-	sizes          []float64
-	kinds          []string
-	registries     []registryTarget
 	meta           map[string]string
+}
+
+// addFlags declares the flags of the common settings.
+func (c *common) addFlags(fs *flag.FlagSet) {
+	c.meta = map[string]string{}
+	fs.StringVar(&c.work, "work", "", "work directory (packages, outputs)")
+	fs.StringVar(&c.bin, "bin", "bin", "directory holding docker-zarf, oras and crane")
+	fs.StringVar(&c.out, "out", "bench-results", "directory for the results")
+	fs.IntVar(&c.runs, "runs", 3, "runs per journey (the median is reported)")
+	fs.Func("meta", "KEY=VALUE recorded in the results, repeatable", func(s string) error {
+		k, v, _ := strings.Cut(s, "=")
+		c.meta[k] = v
+		return nil
+	})
+}
+
+// writeVersions writes the "Versions:" line of a report.
+func writeVersions(b *strings.Builder, meta map[string]string) {
+	if len(meta) == 0 {
+		return
+	}
+	var kv []string
+	for k, v := range meta {
+		kv = append(kv, k+" "+v)
+	}
+	slices.Sort(kv)
+	fmt.Fprintf(b, "Versions: %s.\n", strings.Join(kv, ", "))
 }
 
 // Tools and journeys as they appear in the results.
@@ -93,12 +126,9 @@ func runCmd(ctx context.Context, args []string) error {
 
 func parseRun(args []string) (*runConfig, error) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	cfg := &runConfig{meta: map[string]string{}}
-	fs.StringVar(&cfg.work, "work", "", "work directory (packages, outputs)")
-	fs.StringVar(&cfg.bin, "bin", "bin", "directory holding docker-zarf, oras and crane")
-	fs.StringVar(&cfg.out, "out", "bench-results", "directory for the results")
+	cfg := &runConfig{}
+	cfg.addFlags(fs)
 	fs.StringVar(&cfg.profile, "profile", "", "directory for docker-zarf CPU profiles (through bin/dzprof); empty: none")
-	fs.IntVar(&cfg.runs, "runs", 3, "runs per journey (the median is reported)")
 	sizes := fs.String("sizes", "1", "comma-separated sizes in GiB of the big package")
 	kinds := fs.String("packages", "big,many,mixed", "which packages")
 	fs.Func("registry", "NAME=HOST[=STOREDIR], repeatable", func(s string) error {
@@ -111,11 +141,6 @@ func parseRun(args []string) (*runConfig, error) {
 			t.Store = parts[2]
 		}
 		cfg.registries = append(cfg.registries, t)
-		return nil
-	})
-	fs.Func("meta", "KEY=VALUE recorded in the results, repeatable", func(s string) error {
-		k, v, _ := strings.Cut(s, "=")
-		cfg.meta[k] = v
 		return nil
 	})
 	if err := fs.Parse(args); err != nil {

@@ -86,14 +86,7 @@ func (rep *report) markdown() string {
 	fmt.Fprintf(&b, "# docker-zarf benchmark %s\n\n", rep.Started.Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Median of %d runs; each run pushes into fresh repositories; docker-zarf pulls use --no-cache. ", rep.Runs)
 	fmt.Fprintf(&b, "%d CPUs, load average %s at the start and %s at the end; %s.\n", rep.CPUs, rep.LoadStart, rep.LoadEnd, rep.GoVersion)
-	if len(rep.Meta) > 0 {
-		var kv []string
-		for k, v := range rep.Meta {
-			kv = append(kv, k+" "+v)
-		}
-		slices.Sort(kv)
-		fmt.Fprintf(&b, "Versions: %s.\n", strings.Join(kv, ", "))
-	}
+	writeVersions(&b, rep.Meta)
 	b.WriteString("Peers: oras push/pull of the unpacked files (--concurrency 6, as docker-zarf), crane push/pull of an OCI layout " +
 		"holding the very manifest docker-zarf publishes; inspect peers fetch the manifest only. " +
 		"For pull to .tar.zst the peer columns repeat their pull to a directory.\n")

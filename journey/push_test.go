@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
 	"github.com/docker-zarf/docker-zarf/layout/layouttest"
 )
@@ -177,5 +178,36 @@ func TestWrongFileNeverTagged(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStreamedEntryCutMidUploadResumes: an entry too big to spool streams
+// from the decompressor; when its upload is cut halfway, the retry reopens
+// it (decompressing the archive again up to it) and the publish ends with
+// every blob in place.
+func TestStreamedEntryCutMidUploadResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 65 MiB entry; skipped with -short")
+	}
+	p := faultproxy.New(1)
+	reg := testregistry.Start(t, testregistry.WithHandler(p.Middleware))
+	big := int64(diskMax + 1<<20)
+	pkg := openBuilt(t, layouttest.Spec{Name: "streamed", Version: "1.0.0", Form: layouttest.FormTarZst,
+		Files: map[string]layouttest.Content{"components/big.tar": layouttest.Random(big, 7)}})
+	p.Set(faultproxy.Scenario{Name: "cut-big", Match: faultproxy.All(faultproxy.UploadData, faultproxy.BodyOver(diskMax)),
+		Count: 1, Action: faultproxy.DropRequestAfter(big / 2)})
+	res, err := Publish(context.Background(), plainClient(), pkg, mustRepo(t, "oci://"+reg.Host+"/ns"), PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fired := p.Fired("cut-big"); fired != 1 {
+		t.Fatalf("the cut fired %d times, want 1: the entry did not take the streamed path", fired)
+	}
+	ref, err := ParseReference("oci://" + res.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Pull(context.Background(), plainClient(), ref, PullOptions{Arch: "amd64", OutDir: t.TempDir(), NoCache: true}); err != nil {
+		t.Fatalf("pulling what the resumed publish pushed: %v", err)
 	}
 }

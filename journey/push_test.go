@@ -1,10 +1,13 @@
 package journey
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/docker-zarf/docker-zarf/internal/faultproxy"
 	"github.com/docker-zarf/docker-zarf/internal/testregistry"
+	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/layout/layouttest"
 )
 
@@ -209,5 +213,35 @@ func TestStreamedEntryCutMidUploadResumes(t *testing.T) {
 	}
 	if _, err := Pull(context.Background(), plainClient(), ref, PullOptions{Arch: "amd64", OutDir: t.TempDir(), NoCache: true}); err != nil {
 		t.Fatalf("pulling what the resumed publish pushed: %v", err)
+	}
+}
+
+// TestSpoolFilesAreUnlinked: an entry spooled to disk is served from a
+// file that has no name any more, so a publish killed mid-way (SIGKILL,
+// no deferred cleanup) leaves nothing in the temporary directory.
+func TestSpoolFilesAreUnlinked(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows cannot unlink an open file")
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	s := newSpooler()
+	defer s.close()
+	content := bytes.Repeat([]byte("z"), memMax+1)
+	sp, ok, err := s.spool(context.Background(), layout.File{Path: "components/x.tar", Size: int64(len(content))}, bytes.NewReader(content))
+	if err != nil || !ok {
+		t.Fatalf("spool: ok %v, %v", ok, err)
+	}
+	defer sp.release()
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Fatalf("while spooled, the temporary directory holds %v", left)
+	}
+	rc, err := sp.open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("the spooled entry reads back %d bytes, %v", len(got), err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 
 	"golang.org/x/sync/semaphore"
@@ -95,8 +96,19 @@ func (s *spooler) toDisk(ctx context.Context, f layout.File, r io.Reader) (spool
 	return spooled{open: open, release: release}, true, nil
 }
 
-// create makes a temporary file in the spool directory.
+// create makes a temporary file for one entry. Where the system allows
+// it, the file is unlinked at once and lives on through its descriptor
+// only: a publish killed with SIGKILL then leaves nothing in the temporary
+// directory, where it could leave up to diskBudget bytes. Windows cannot
+// remove an open file; there the spool directory is removed by close.
 func (s *spooler) create() (*os.File, error) {
+	if runtime.GOOS != "windows" {
+		fh, err := os.CreateTemp("", "docker-zarf-spool-")
+		if err == nil {
+			os.Remove(fh.Name())
+		}
+		return fh, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dir == "" {

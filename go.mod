@@ -12,6 +12,7 @@ require (
 	github.com/gofrs/flock v0.13.2
 	github.com/google/go-containerregistry v0.22.1
 	github.com/klauspost/compress v1.20.4
+	github.com/klauspost/readahead v1.4.0
 	github.com/moby/term v0.5.2
 	github.com/olareg/olareg v0.1.2
 	github.com/secure-systems-lab/go-securesystemslib v0.11.1

@@ -211,11 +211,14 @@ func (p *pipeline) open(ctx context.Context, l manifest.Layer) (io.ReadCloser, e
 	if err := p.blobs.wait(ctx, l.Digest); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(p.st.path(l.Digest))
-	if err != nil || !p.blobs[l.Digest].cached {
-		return f, err
+	if !p.blobs[l.Digest].cached {
+		return os.Open(p.st.path(l.Digest)) // this pull's own, verified as it arrived
 	}
-	return readAhead(layout.Verify(f, layout.File{Path: l.Title, Size: l.Size, Digest: l.Digest})), nil
+	rc, err := p.st.openVerified(l)
+	if err != nil {
+		return nil, err
+	}
+	return readAhead(rc), nil
 }
 
 // stream opens a streamed blob: straight from the registry, or through
@@ -240,7 +243,7 @@ func (p *pipeline) stream(ctx context.Context, l manifest.Layer) (io.ReadCloser,
 	if _, ok := rc.(*teeReader); !ok && !p.direct(l) {
 		// Another pull filled the cache meanwhile: a file, no request.
 		p.release()
-		return rc, nil
+		return readAhead(rc), nil
 	}
 	p.fetched.Add(l.Size)
 	return &slotReader{ReadCloser: readAhead(rc), release: p.release}, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -142,6 +143,17 @@ func (s *blobStore) started(l manifest.Layer) bool {
 }
 
 func (s *blobStore) path(digest string) string { return blobFile(s.dir, digest, false) }
+
+// openVerified opens a complete blob of the store, checked again against
+// its size and digest as it is read: blobs are not fsynced one by one, and
+// a cache can rot.
+func (s *blobStore) openVerified(l manifest.Layer) (io.ReadCloser, error) {
+	f, err := os.Open(s.path(l.Digest))
+	if err != nil {
+		return nil, err
+	}
+	return layout.Verify(f, layout.File{Path: l.Title, Size: l.Size, Digest: l.Digest}), nil
+}
 
 // acquire returns with the blob's lock held when this pull must fill it,
 // or cached when the blob is complete in the store, already or once

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 
-	"github.com/docker-zarf/docker-zarf/layout"
 	"github.com/docker-zarf/docker-zarf/manifest"
 	"github.com/docker-zarf/docker-zarf/progress"
 	"github.com/docker-zarf/docker-zarf/registry"
@@ -31,11 +30,7 @@ func (s *blobStore) tee(ctx context.Context, c *registry.Client, repo name.Repos
 		return nil, err
 	}
 	if cached {
-		f, err := os.Open(s.path(l.Digest))
-		if err != nil {
-			return nil, err
-		}
-		return layout.Verify(f, layout.File{Path: l.Title, Size: l.Size, Digest: l.Digest}), nil
+		return s.openVerified(l)
 	}
 	p := s.path(l.Digest)
 	f, err := os.Create(p + partialSuffix)
